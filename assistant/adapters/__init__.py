@@ -1,0 +1,1 @@
+"""One module per vendor. Only these modules import vendor SDKs."""

@@ -1,0 +1,1 @@
+"""FastAPI transport: thin routes over the Assistant service."""

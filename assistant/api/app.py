@@ -1,0 +1,169 @@
+"""The FastAPI app: /v1 routes, /healthz, OpenAPI at /docs, the applicant widget mounted at /ui."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+
+from assistant.api.schemas import ChatRequest, ChatResponse, ErrorResponse, HealthResponse
+from assistant.errors import DaobanError
+from assistant.service import Assistant, build_assistant
+from assistant.settings import Settings, get_settings
+
+log = logging.getLogger("daoban.api")
+MAX_BODY_BYTES = 1 << 20
+
+
+def _lang_of(request: Request) -> str:
+    accept = request.headers.get("accept-language", "zh")
+    return "en" if accept.lower().startswith("en") else "zh"
+
+
+def create_app(
+    settings: Settings | None = None, assistant: Assistant | None = None, *, with_ui: bool = True
+) -> FastAPI:
+    settings = settings or get_settings()
+    holder: dict[str, Assistant] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = assistant or build_assistant(settings)
+        svc.warm_up()  # /healthz answers only once every model is loaded
+        holder["svc"] = svc
+        yield
+
+    app = FastAPI(
+        title="Daoban 导办 API",
+        version="1",
+        description="Grounded guidance and form filling for enterprise registration.",
+        lifespan=lifespan,
+    )
+
+    def svc() -> Assistant:
+        return holder["svc"]
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        size = request.headers.get("content-length")
+        if size and size.isdigit() and int(size) > MAX_BODY_BYTES:
+            zh = _lang_of(request) == "zh"
+            msg = "请求内容过大（上限 1 MB）。" if zh else "Request body too large (limit 1 MB)."
+            return JSONResponse(status_code=413, content={"code": "too_large", "message": msg, "field": None})
+        return await call_next(request)
+
+    @app.exception_handler(DaobanError)
+    async def _daoban_error(request: Request, exc: DaobanError) -> JSONResponse:
+        return JSONResponse(status_code=exc.http_status, content=exc.to_dict(_lang_of(request)))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        first = errs[0] if errs else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or None
+        zh = _lang_of(request) == "zh"
+        msg = (
+            f"请求格式有误：字段 {field} {first.get('msg', '')}"
+            if zh
+            else f"Invalid request: field {field}: {first.get('msg', '')}"
+        )
+        return JSONResponse(
+            status_code=422, content={"code": "invalid_input", "message": msg, "field": field}
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        zh = _lang_of(request) == "zh"
+        msg = "服务内部错误，请稍后再试。" if zh else "Internal error; please try again later."
+        return JSONResponse(status_code=500, content={"code": "internal", "message": msg, "field": None})
+
+    @app.get("/healthz", response_model=HealthResponse, tags=["ops"])
+    def healthz() -> HealthResponse | JSONResponse:
+        s = holder.get("svc")
+        if s is None or not s.health.ready:
+            return JSONResponse(
+                status_code=503,
+                content={"status": "starting", "models": {}, "index_chunks": 0, "load_seconds": {}},
+            )
+        h = s.health
+        return HealthResponse(
+            status="ok", models=h.models, index_chunks=h.index_chunks, load_seconds=h.load_seconds
+        )
+
+    @app.post(
+        "/v1/chat", response_model=ChatResponse, responses={422: {"model": ErrorResponse}}, tags=["chat"]
+    )
+    def chat(req: ChatRequest) -> ChatResponse:
+        r = svc().ask(req.message, session_id=req.session_id, lang=req.lang)
+        return ChatResponse(**r.model_dump())
+
+    @app.post("/v1/chat/stream", tags=["chat"], responses={200: {"content": {"text/event-stream": {}}}})
+    def chat_stream(req: ChatRequest) -> StreamingResponse:
+        """Server-sent events: `token` events while the model writes, then one `result` event (ChatResponse).
+
+        The result is authoritative: when the draft fails the grounding check it replaces the tokens.
+        """
+        q: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        service = svc()
+        if req.session_id:  # an unknown session is a 404 before the stream starts
+            service.store.open_session(req.session_id)
+
+        def work() -> None:
+            try:
+                r = service.ask(
+                    req.message,
+                    session_id=req.session_id,
+                    lang=req.lang,
+                    on_token=lambda t: q.put(("token", json.dumps({"text": t}, ensure_ascii=False))),
+                )
+                q.put(("result", r.model_dump_json()))
+            except DaobanError as exc:
+                q.put(("error", json.dumps(exc.to_dict(req.lang or "zh"), ensure_ascii=False)))
+            except Exception:
+                log.exception("stream failed")
+                q.put(
+                    (
+                        "error",
+                        json.dumps(
+                            {"code": "internal", "message": "服务内部错误，请稍后再试。"}, ensure_ascii=False
+                        ),
+                    )
+                )
+            finally:
+                q.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+
+        def events() -> Iterator[str]:
+            while (item := q.get()) is not None:
+                yield f"event: {item[0]}\ndata: {item[1]}\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    @app.get("/v1/sessions/{session_id}/messages", tags=["chat"])
+    def session_messages(session_id: str) -> list[dict]:
+        if not svc().store.exists(session_id):
+            from assistant.errors import NotFoundError
+
+            raise NotFoundError(
+                f"会话 {session_id} 不存在", f"Session {session_id} not found", field="session_id"
+            )
+        return svc().store.messages(session_id)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/" if with_ui else "/docs")
+
+    if with_ui:
+        from ui.widget import mount_widget
+
+        mount_widget(app, svc)
+    return app

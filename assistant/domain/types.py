@@ -1,0 +1,91 @@
+"""Core value types of a conversation turn.
+
+Chinese terms: 法条 (article), 引用 (citation), 答复 (answer).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Status(StrEnum):
+    """How a turn ended. Every status has a user-facing message in knowledge/statuses.yaml."""
+
+    ANSWERED = "answered"
+    ANSWERED_EXTRACTIVE = "answered_extractive"  # the model's draft failed the grounding check
+    NO_ANSWER = "no_answer"  # nothing relevant was retrieved
+    INVALID_INPUT = "invalid_input"
+    MODEL_UNAVAILABLE = "model_unavailable"
+
+
+class Chunk(BaseModel):
+    """A unit of the knowledge base: one article of a law, or one section of a guide."""
+
+    id: str
+    text: str
+    source: str  # short name, e.g. 公司法
+    title: str  # full title, e.g. 中华人民共和国公司法
+    article: str = ""  # e.g. 第四十七条; empty for guides
+    chapter: str = ""
+    version: str = ""  # promulgation / revision date, YYYY-MM-DD, when known
+    status: Literal["current", "superseded"] = "current"
+    kind: Literal["law", "guide"] = "law"
+    content_hash: str = ""
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "title": self.title,
+            "article": self.article,
+            "chapter": self.chapter,
+            "version": self.version,
+            "status": self.status,
+            "kind": self.kind,
+            "content_hash": self.content_hash,
+        }
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its scores."""
+
+    chunk: Chunk
+    score: float = 0.0  # fused score (higher is better)
+    dense: float | None = None  # cosine similarity, when the dense retriever saw it
+    lexical: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"《{self.chunk.source}》{self.chunk.article}".strip()
+
+
+class Citation(BaseModel):
+    """One numbered citation shown under an answer: [n] → source, article, quoted text."""
+
+    n: int
+    source: str
+    article: str
+    quote: str
+    title: str = ""
+    version: str = ""
+
+
+class Answer(BaseModel):
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    status: Status = Status.ANSWERED
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class TurnResult(BaseModel):
+    session_id: str
+    status: Status
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)

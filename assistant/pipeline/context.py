@@ -1,0 +1,44 @@
+"""The context object one turn's steps read and enrich."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from assistant.domain import ChatMessage, Citation, Passage, Status
+
+
+@dataclass
+class TurnContext:
+    session_id: str
+    message: str
+    lang: str = "zh"
+    history: list[ChatMessage] = field(default_factory=list)
+    question: str = ""  # the normalised, standalone question used for retrieval
+    passages: list[Passage] = field(default_factory=list)
+    best_dense: float = 0.0
+    best_lexical: float = 0.0
+    answer: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    status: Status | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    on_token: Callable[[str], None] | None = None
+
+    def stop(self, status: Status, answer: str = "") -> None:
+        self.status = status
+        if answer:
+            self.answer = answer
+
+    @property
+    def stopped(self) -> bool:
+        return self.status is not None
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_ms[name] = round((time.perf_counter() - t0) * 1000, 1)

@@ -1,0 +1,156 @@
+"""The steps of a policy-question turn. Each takes the TurnContext; it enriches it or stops the turn."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from assistant.domain import Citation, Passage, Status
+from assistant.errors import UpstreamError, UserError
+from assistant.pipeline.context import TurnContext
+from assistant.pipeline.grounding import check_answer
+from assistant.ports import ChatModel
+from assistant.prompts import PromptTemplate
+from assistant.retrieval import HybridRetriever
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PASSAGE_CHARS = 300
+
+
+class Replies:
+    """Canned replies per status and language (knowledge/statuses.yaml)."""
+
+    def __init__(self, knowledge_dir: Path) -> None:
+        self.table: dict[str, dict[str, str]] = yaml.safe_load(
+            (knowledge_dir / "statuses.yaml").read_text(encoding="utf-8")
+        )
+
+    def get(self, status: Status, lang: str) -> str:
+        entry = self.table.get(status.value, {})
+        return entry.get("en" if lang.startswith("en") else "zh", "")
+
+
+def detect_lang(text: str, requested: str | None) -> str:
+    if requested:
+        return "en" if requested.lower().startswith("en") else "zh"
+    return "zh" if _CJK.search(text) else "en"
+
+
+@dataclass
+class Normalize:
+    """Clean the message; empty → invalid_input, too long → a UserError naming the limit."""
+
+    replies: Replies
+    max_chars: int
+
+    def __call__(self, ctx: TurnContext) -> None:
+        text = _CONTROL.sub("", ctx.message or "").strip()
+        text = re.sub(r"\s+", " ", text)
+        if len(text) > self.max_chars:
+            raise UserError(
+                f"问题太长了（{len(text)} 字），请控制在 {self.max_chars} 字以内。",
+                f"The message is too long ({len(text)} characters); the limit is {self.max_chars}.",
+                field="message",
+            )
+        ctx.lang = detect_lang(text, ctx.lang if ctx.lang in ("zh", "en") and ctx.lang != "auto" else None)
+        if not _CJK.search(text) and not re.search(r"[A-Za-z]{2,}", text):
+            ctx.stop(Status.INVALID_INPUT, self.replies.get(Status.INVALID_INPUT, ctx.lang))
+            return
+        ctx.question = text
+
+
+@dataclass
+class Retrieve:
+    retriever: HybridRetriever
+    top_k: int
+
+    def __call__(self, ctx: TurnContext) -> None:
+        with ctx.timed("retrieve"):
+            res = self.retriever.retrieve(ctx.question, self.top_k)
+        ctx.passages, ctx.best_dense, ctx.best_lexical = res.passages, res.best_dense, res.best_lexical
+
+
+@dataclass
+class RelevanceGate:
+    """Refuse (no_answer) when nothing retrieved is close enough to the question."""
+
+    replies: Replies
+    min_dense: float
+    min_lexical: float
+
+    def __call__(self, ctx: TurnContext) -> None:
+        if not ctx.passages or ctx.best_dense < self.min_dense or ctx.best_lexical < self.min_lexical:
+            ctx.stop(Status.NO_ANSWER, self.replies.get(Status.NO_ANSWER, ctx.lang))
+
+
+def format_passages(passages: list[Passage]) -> str:
+    lines = []
+    for i, p in enumerate(passages, 1):
+        c = p.chunk
+        text = c.text if len(c.text) <= PASSAGE_CHARS else c.text[:PASSAGE_CHARS] + "……"
+        lines.append(f"[{i}]《{c.source}》{c.article}\n{text}")
+    return "\n\n".join(lines)
+
+
+def citation_for(n: int, p: Passage) -> Citation:
+    c = p.chunk
+    return Citation(n=n, source=c.source, article=c.article, quote=c.text, title=c.title, version=c.version)
+
+
+def extractive_answer(passages: list[Passage], lead: str) -> tuple[str, list[Citation]]:
+    top = passages[0]
+    text = top.chunk.text.removeprefix(top.chunk.article).strip()
+    body = f"{lead}\n\n{top.label}：{text} [1]".strip()
+    return body, [citation_for(1, top)]
+
+
+@dataclass
+class Answer:
+    """Ask the model for a grounded answer; fall back to quoting the article when the check fails."""
+
+    chat: ChatModel
+    prompt: PromptTemplate
+    replies: Replies
+    max_tokens: int
+
+    def __call__(self, ctx: TurnContext) -> None:
+        lang_instruction = (
+            "Answer in English; keep law names and article numbers in Chinese." if ctx.lang == "en" else ""
+        )
+        messages = self.prompt.render(
+            passages=format_passages(ctx.passages),
+            question=ctx.question,
+            language_instruction=lang_instruction,
+        )
+        parts: list[str] = []
+        try:
+            with ctx.timed("generate"):
+                for delta in self.chat.stream(messages, max_tokens=self.max_tokens):
+                    parts.append(delta)
+                    if ctx.on_token:
+                        ctx.on_token(delta)
+        except UpstreamError:
+            text, cites = extractive_answer(
+                ctx.passages, self.replies.get(Status.MODEL_UNAVAILABLE, ctx.lang)
+            )
+            ctx.citations = cites
+            ctx.stop(Status.MODEL_UNAVAILABLE, text)
+            return
+        draft = "".join(parts).strip()
+        if "无法确定" in draft and "[" not in draft:
+            ctx.stop(Status.NO_ANSWER, self.replies.get(Status.NO_ANSWER, ctx.lang))
+            return
+        check = check_answer(draft, ctx.passages, ctx.question)
+        if not check.ok:
+            text, cites = extractive_answer(
+                ctx.passages, self.replies.get(Status.ANSWERED_EXTRACTIVE, ctx.lang)
+            )
+            ctx.citations = cites
+            ctx.stop(Status.ANSWERED_EXTRACTIVE, text)
+            return
+        ctx.citations = [citation_for(n, ctx.passages[n - 1]) for n in check.cited]
+        ctx.stop(Status.ANSWERED, draft)

@@ -1,0 +1,69 @@
+"""Ports: the small Protocols every swappable backend implements.
+
+Vendor SDKs are imported only in ``assistant/adapters``; the wiring module picks one adapter per port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from assistant.domain import ChatMessage, Chunk
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def complete(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0
+    ) -> str: ...
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0
+    ) -> Iterator[str]: ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def warm_up(self) -> None: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class VectorIndex(Protocol):
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def query(
+        self, vector: np.ndarray, k: int, where: dict[str, str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Return (chunk, cosine similarity) pairs, best first."""
+        ...
+
+    def all_chunks(self) -> list[Chunk]: ...
+
+    def content_hashes(self) -> dict[str, str]: ...
+
+    def count(self) -> int: ...
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    def transcribe(self, audio: bytes, *, lang: str | None = None) -> tuple[str, str, float]: ...
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    def read(self, image: bytes) -> list[tuple[str, float, list[list[float]]]]: ...

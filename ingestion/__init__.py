@@ -1,0 +1,1 @@
+"""Ingestion: load → clean → chunk (by article / heading) → embed → write; idempotent by content hash."""

@@ -1,0 +1,1 @@
+"""Gradio front ends mounted on the FastAPI app. No business logic: they call the Assistant service."""
