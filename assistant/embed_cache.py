@@ -24,9 +24,7 @@ class CachedEmbedder:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vec (model TEXT, h TEXT, v BLOB, PRIMARY KEY (model, h))"
-        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (model TEXT, h TEXT, v BLOB, PRIMARY KEY (model, h))")
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
@@ -50,10 +48,7 @@ class CachedEmbedder:
             with self._lock:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO vec VALUES (?, ?, ?)",
-                    [
-                        (self.name, keys[i], vecs[j].astype(np.float32).tobytes())
-                        for j, i in enumerate(missing)
-                    ],
+                    [(self.name, keys[i], vecs[j].astype(np.float32).tobytes()) for j, i in enumerate(missing)],
                 )
                 self._db.commit()
             for j, i in enumerate(missing):

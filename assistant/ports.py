@@ -19,9 +19,7 @@ class ChatModel(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def complete(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0
-    ) -> str: ...
+    def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> str: ...
 
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0
@@ -46,9 +44,7 @@ class VectorIndex(Protocol):
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
-    def query(
-        self, vector: np.ndarray, k: int, where: dict[str, str] | None = None
-    ) -> list[tuple[Chunk, float]]:
+    def query(self, vector: np.ndarray, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
         """Return (chunk, cosine similarity) pairs, best first."""
         ...
 

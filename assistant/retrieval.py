@@ -17,7 +17,17 @@ from assistant.ports import Embedder, VectorIndex
 _REF_RE = re.compile(
     r"《?([\u4e00-\u9fff]{2,30}?(?:法|条例|规定|细则|办法))》?\s*(第[一二三四五六七八九十百千零〇两]+条)"
 )
+_BASIS_RE = re.compile(r"《([^》]+)》((?:第[一二三四五六七八九十百千零〇两]+条[、，和及]?)+)")
+_ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百千零〇两]+条")
 CURRENT = {"status": "current"}
+
+
+def basis_refs(text: str) -> list[tuple[str, str]]:
+    """(law, article) pairs named in a guide's 依据 line: 《公司法》第四十七条、第四十八条 → two pairs."""
+    out: list[tuple[str, str]] = []
+    for law, articles in _BASIS_RE.findall(text):
+        out.extend((law, a) for a in _ARTICLE_RE.findall(articles))
+    return out
 
 
 @dataclass
@@ -93,11 +103,21 @@ class HybridRetriever:
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0  # named by the applicant: always first
 
         ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:k]
-        passages = [
-            Passage(chunk=self._chunks[i], score=s, dense=dense_score.get(i), lexical=lex_score.get(i))
-            for i, s in ranked
-            if i in self._chunks
-        ]
+        passages: list[Passage] = []
+        seen: set[str] = set()
+        for i, s in ranked:
+            chunk = self._chunks.get(i)
+            if chunk is None or i in seen:
+                continue
+            seen.add(i)
+            passages.append(Passage(chunk=chunk, score=s, dense=dense_score.get(i), lexical=lex_score.get(i)))
+            if chunk.kind == "guide":  # a guide paraphrases the law: bring the articles it rests on
+                for ref in basis_refs(chunk.text):
+                    basis = self._by_ref.get(ref)
+                    if basis is not None and basis.id not in seen:
+                        seen.add(basis.id)
+                        passages.append(Passage(chunk=basis, score=s, dense=dense_score.get(basis.id)))
+        passages = passages[: k + 1]
         return RetrievalResult(
             passages=passages,
             best_dense=max(dense_score.values(), default=0.0),

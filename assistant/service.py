@@ -56,9 +56,7 @@ class Assistant:
             steps.Normalize(self.replies, settings.max_message_chars),
             steps.Retrieve(self.retriever, settings.top_k),
             steps.RelevanceGate(self.replies, settings.min_relevance, settings.min_lexical),
-            steps.Answer(
-                chat, load_prompt(settings.prompts_dir, "answer"), self.replies, settings.llm_max_tokens
-            ),
+            steps.Answer(chat, load_prompt(settings.prompts_dir, "answer"), self.replies, settings.llm_max_tokens),
         ]
         self.health = Health(ready=False)
         self._warm_lock = threading.Lock()

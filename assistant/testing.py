@@ -33,9 +33,7 @@ class ScriptedChat:
     def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=temperature))
 
-    def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
         self.calls.append(list(messages))
         if self.fail:
             raise UpstreamError("模型不可用", "model unavailable")
@@ -87,9 +85,7 @@ class InMemoryIndex:
             self._chunks.pop(i, None)
             self._vecs.pop(i, None)
 
-    def query(
-        self, vector: np.ndarray, k: int, where: dict[str, str] | None = None
-    ) -> list[tuple[Chunk, float]]:
+    def query(self, vector: np.ndarray, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
         items = [
             (c, float(np.dot(self._vecs[i], vector)))
             for i, c in self._chunks.items()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.domain import Chunk
 from assistant.ports import Embedder, VectorIndex
+from assistant.settings import Settings
 from ingestion.guides import load_guides, parse_guide
 from ingestion.laws import LawStatus, is_law_file, load_laws, parse_law
 
@@ -64,9 +65,7 @@ def ingest(
         if progress:
             progress(min(i + batch, len(todo)), len(todo))
     wanted = {c.id for c in chunks}
-    stale = (
-        [i for i in existing if i not in wanted and i.startswith(prune_prefixes)] if prune_prefixes else []
-    )
+    stale = [i for i in existing if i not in wanted and i.startswith(prune_prefixes)] if prune_prefixes else []
     if stale:
         index.delete(stale)
     return IngestReport(len(chunks), len(todo), len(chunks) - len(todo), len(stale), time.perf_counter() - t0)
@@ -74,3 +73,18 @@ def ingest(
 
 def default_sources(data_dir: Path, knowledge_dir: Path) -> list[Path]:
     return [data_dir / "laws", knowledge_dir / "guides"]
+
+
+def ingest_default(settings: Settings, progress: Callable[[int, int], None] | None = None) -> IngestReport:
+    """Ingest the default corpus (laws in the data dir + knowledge/guides), pruning vanished chunks."""
+    from assistant import wiring
+
+    wiring.configure(settings)
+    chunks = collect(default_sources(settings.data_dir, settings.knowledge_dir), settings.knowledge_dir)
+    return ingest(
+        chunks,
+        wiring.build_embedder(settings),
+        wiring.build_index(settings),
+        prune_prefixes=("law:", "guide:"),
+        progress=progress,
+    )

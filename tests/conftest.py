@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from assistant.domain import Chunk
+from assistant.service import Assistant, build_assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import SessionStore
 from assistant.testing import HashEmbedder, InMemoryIndex, ScriptedChat
 from ingestion.laws import content_hash
+from ingestion.pipeline import ingest_default
 
 DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 
@@ -57,9 +59,7 @@ SAMPLE_CHUNKS = [
         "全体股东认缴的出资额由股东按照公司章程的规定自公司成立之日起五年内缴足。",
     ),
     make_chunk("第四十二条", "第四十二条 有限责任公司由一个以上五十个以下股东出资设立。"),
-    make_chunk(
-        "第七条", "第七条 依照本法设立的有限责任公司，应当在公司名称中标明有限责任公司或者有限公司字样。"
-    ),
+    make_chunk("第七条", "第七条 依照本法设立的有限责任公司，应当在公司名称中标明有限责任公司或者有限公司字样。"),
     make_chunk("第二十三条", "第二十三条 设立有限责任公司，应当有二人以上股东。", status="superseded"),
 ]
 
@@ -91,3 +91,26 @@ def make_assistant(settings: Settings, sample_index: InMemoryIndex):  # type: ig
         return svc
 
     return _make
+
+
+# --- real components, shared by the integration and browser tiers -----------------------------
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    if not DATA_DIR.exists():
+        pytest.skip("shared data not beside the checkout")
+    return Settings(state_dir=tmp_path_factory.mktemp("state"), data_dir=DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def ingested(real_settings: Settings) -> Path:
+    s = real_settings
+    report = ingest_default(s)
+    assert report.total > 2000
+    return s.state_dir
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_settings: Settings, ingested: Path) -> Assistant:
+    svc = build_assistant(real_settings)
+    svc.warm_up()
+    return svc

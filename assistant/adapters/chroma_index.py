@@ -69,9 +69,7 @@ class ChromaIndex:
         for i in range(0, len(ids), _BATCH):
             self._col.delete(ids=ids[i : i + _BATCH])
 
-    def query(
-        self, vector: np.ndarray, k: int, where: dict[str, str] | None = None
-    ) -> list[tuple[Chunk, float]]:
+    def query(self, vector: np.ndarray, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
         n = self.count()
         if n == 0:
             return []
@@ -90,10 +88,7 @@ class ChromaIndex:
 
     def all_chunks(self) -> list[Chunk]:
         got = self._col.get(include=["documents", "metadatas"])
-        return [
-            _chunk_from(i, d, m)
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
+        return [_chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
 
     def content_hashes(self) -> dict[str, str]:
         got = self._col.get(include=["metadatas"])

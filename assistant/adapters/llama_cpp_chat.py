@@ -31,9 +31,7 @@ class LlamaCppChat:
                 "llama-cpp-python is not installed; run scripts/setup.sh",
             ) from exc
         if not self.model_path.exists():
-            raise ModelMissingError(
-                f"模型文件不存在：{self.model_path}", f"Model file missing: {self.model_path}"
-            )
+            raise ModelMissingError(f"模型文件不存在：{self.model_path}", f"Model file missing: {self.model_path}")
         self._llm = Llama(
             model_path=str(self.model_path),
             n_ctx=self.context,
@@ -49,9 +47,7 @@ class LlamaCppChat:
     def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=temperature))
 
-    def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
         self.warm_up()
         with self._lock:
             try:
@@ -69,6 +65,4 @@ class LlamaCppChat:
                     if delta:
                         yield delta
             except ValueError as exc:  # e.g. prompt longer than the context window
-                raise UpstreamError(
-                    "模型无法处理该请求", f"The model could not process the request: {exc}"
-                ) from exc
+                raise UpstreamError("模型无法处理该请求", f"The model could not process the request: {exc}") from exc

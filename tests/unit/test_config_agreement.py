@@ -47,8 +47,7 @@ def test_prompt_declaring_an_unused_variable_is_rejected() -> None:
 def test_lexicon_and_law_table_are_well_formed() -> None:
     syn = yaml.safe_load((KNOWLEDGE / "lexicon" / "query_synonyms.yaml").read_text(encoding="utf-8"))
     assert all(
-        isinstance(k, str) and isinstance(v, list) and all(isinstance(t, str) for t in v)
-        for k, v in syn.items()
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(t, str) for t in v) for k, v in syn.items()
     )
     laws = yaml.safe_load((KNOWLEDGE / "laws.yaml").read_text(encoding="utf-8"))
     for old, new in laws["superseded"].items():

@@ -26,9 +26,7 @@ def passages():  # type: ignore[no-untyped-def]
 
 
 def test_grounded_answer_passes() -> None:
-    r = check_answer(
-        "不需要一次交齐，股东应当自公司成立之日起五年内缴足[1]。", passages(), "注册资本要一次交齐吗"
-    )
+    r = check_answer("不需要一次交齐，股东应当自公司成立之日起五年内缴足[1]。", passages(), "注册资本要一次交齐吗")
     assert r.ok and r.cited == [1]
 
 

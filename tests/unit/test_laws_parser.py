@@ -69,7 +69,5 @@ def test_real_corpus_statuses_and_counts() -> None:
     assert "五年内缴足" in art47.text and art47.version == "2024-07-01"
     superseded = {c.source for c in chunks if c.status == "superseded"}
     assert {"公司登记管理条例", "个体工商户条例", "企业法人登记管理条例"} <= superseded
-    assert not any(
-        c.source == "公司法" and c.version.startswith("2018") and c.status == "current" for c in chunks
-    )
+    assert not any(c.source == "公司法" and c.version.startswith("2018") and c.status == "current" for c in chunks)
     assert any(c.source == "民法典" for c in chunks)  # alias for 总则.md

@@ -1,0 +1,90 @@
+"""Playwright drives Debian chromium against the running app: ask, see a cited answer, screenshot."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = PROJECT_ROOT / "var" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(real_settings: Settings, ingested: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "DAOBAN_STATE_DIR": str(ingested), "DAOBAN_DATA_DIR": str(real_settings.data_dir)}
+    cli = Path(sys.executable).with_name("daoban")
+    log = (ingested / "server.log").open("w")
+    proc = subprocess.Popen(
+        [str(cli), "serve", "--no-ingest", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 300
+    try:
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {(ingested / 'server.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        else:
+            pytest.fail("server did not become healthy")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+def test_applicant_asks_and_sees_a_cited_answer(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    health = httpx.get(f"{server}/healthz").json()
+    assert health["status"] == "ok" and health["index_chunks"] > 2000
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
+        page.goto(f"{server}/ui/", wait_until="domcontentloaded")
+        expect(page.locator("#db-header")).to_contain_text("导办", timeout=60_000)
+        page.locator("#db-input textarea").fill("注册资本要一次交齐吗")
+        page.locator("#db-send").click()
+        cite = page.locator(".db-cite summary").first
+        expect(cite).to_contain_text("第四十七条", timeout=240_000)
+        expect(cite).to_contain_text("公司法")
+        cite.click()  # the citation expands to the quoted article
+        expect(page.locator(".db-cite blockquote").first).to_contain_text("五年内缴足")
+        page.screenshot(path=str(SHOTS / "widget-cited-answer.png"), full_page=True)
+        browser.close()
+    assert (SHOTS / "widget-cited-answer.png").stat().st_size > 10_000

@@ -1,0 +1,57 @@
+import pytest
+
+from assistant.lexical import BM25Index, QueryExpander, tokenize
+from assistant.retrieval import HybridRetriever
+from assistant.settings import PROJECT_ROOT
+from assistant.testing import HashEmbedder
+
+pytestmark = pytest.mark.unit
+
+
+def test_tokenize_drops_stopwords_and_punctuation() -> None:
+    toks = tokenize("注册资本要一次交齐吗？")
+    assert "注册资本" in toks and "吗" not in toks and "？" not in toks
+
+
+def test_bm25_ranks_the_matching_article_first() -> None:
+    idx = BM25Index().build([("a", "有限责任公司的注册资本为全体股东认缴的出资额"), ("b", "董事会会议由董事长召集")])
+    assert idx.search(tokenize("注册资本是多少"), 2)[0][0] == "a"
+    assert idx.search(["不存在的词"], 2) == []
+
+
+def test_colloquial_words_expand_to_legal_terms() -> None:
+    exp = QueryExpander(PROJECT_ROOT / "knowledge")
+    assert "个体工商户" in exp.expand("个体户怎么办执照")
+    assert "缴足" in exp.expand("要一次交齐吗")
+
+
+def test_hybrid_never_returns_superseded_text_and_honours_explicit_references(sample_index) -> None:
+    r = HybridRetriever(HashEmbedder(), sample_index, QueryExpander(PROJECT_ROOT / "knowledge"))
+    res = r.retrieve("设立有限责任公司要几个股东", 5)
+    assert all(p.chunk.status == "current" for p in res.passages)
+    named = r.retrieve("《公司法》第七条怎么规定的", 3)
+    assert named.passages[0].chunk.article == "第七条"
+
+
+def test_guide_brings_the_articles_it_rests_on(sample_index) -> None:
+    from assistant.domain import Chunk
+    from assistant.retrieval import basis_refs
+
+    assert basis_refs("依据：《公司法》第四十七条、第四十二条；《市场主体登记管理条例》第十九条。") == [
+        ("公司法", "第四十七条"),
+        ("公司法", "第四十二条"),
+        ("市场主体登记管理条例", "第十九条"),
+    ]
+    guide = Chunk(
+        id="guide:faq:注册资本",
+        text="注册资本要一次缴足吗\n不需要一次缴足。依据：《公司法》第四十七条。",
+        source="常见问题",
+        title="常见问题",
+        article="注册资本要一次缴足吗",
+        kind="guide",
+    )
+    sample_index.upsert([guide], HashEmbedder().embed_passages([guide.text]))
+    r = HybridRetriever(HashEmbedder(), sample_index, QueryExpander(PROJECT_ROOT / "knowledge"))
+    labels = [(p.chunk.kind, p.chunk.article) for p in r.retrieve("注册资本要一次缴足吗", 2).passages]
+    i = labels.index(("guide", "注册资本要一次缴足吗"))
+    assert labels[i + 1] == ("law", "第四十七条")
