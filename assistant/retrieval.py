@@ -106,13 +106,13 @@ class HybridRetriever:
         passages: list[Passage] = []
         seen: set[str] = set()
         for i, s in ranked:
-            chunk = self._chunks.get(i)
-            if chunk is None or i in seen:
+            found = self._chunks.get(i)
+            if found is None or i in seen:
                 continue
             seen.add(i)
-            passages.append(Passage(chunk=chunk, score=s, dense=dense_score.get(i), lexical=lex_score.get(i)))
-            if chunk.kind == "guide":  # a guide paraphrases the law: bring the articles it rests on
-                for ref in basis_refs(chunk.text):
+            passages.append(Passage(chunk=found, score=s, dense=dense_score.get(i), lexical=lex_score.get(i)))
+            if found.kind == "guide":  # a guide paraphrases the law: bring the articles it rests on
+                for ref in basis_refs(found.text):
                     basis = self._by_ref.get(ref)
                     if basis is not None and basis.id not in seen:
                         seen.add(basis.id)

@@ -54,6 +54,7 @@ class Assistant:
         )
         self._steps: list[Step] = [
             steps.Normalize(self.replies, settings.max_message_chars),
+            steps.ScopeGate(self.replies, steps.DomainTerms(settings.knowledge_dir)),
             steps.Retrieve(self.retriever, settings.top_k),
             steps.RelevanceGate(self.replies, settings.min_relevance, settings.min_lexical),
             steps.Answer(chat, load_prompt(settings.prompts_dir, "answer"), self.replies, settings.llm_max_tokens),

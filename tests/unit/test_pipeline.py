@@ -102,3 +102,37 @@ def test_citing_a_guide_also_cites_the_articles_it_rests_on(make_assistant, samp
         ("常见问题", "注册资本要一次交齐吗"),
         ("公司法", "第四十七条"),
     }
+
+
+@pytest.mark.parametrize("message", ["今天天气怎么样", "推荐一部好看的电影", "how do I bake a chocolate cake"])
+def test_out_of_scope_questions_get_the_no_answer_reply_without_the_model(make_assistant, message: str) -> None:
+    chat = ScriptedChat([GOOD])
+    r = make_assistant(chat).ask(message)
+    assert r.status == Status.NO_ANSWER and not chat.calls
+    assert ("12345" in r.answer) or ("hotline" in r.answer)
+
+
+def test_scope_terms_cover_colloquial_and_english_questions() -> None:
+    from assistant.pipeline.steps import DomainTerms
+    from assistant.settings import PROJECT_ROOT
+
+    terms = DomainTerms(PROJECT_ROOT / "knowledge")
+    for q in ["个体户怎么办执照", "开个奶茶店要什么手续", "How do I register a company?", "Licence for a café"]:
+        assert terms.covers(q), q
+    assert not terms.covers("今天天气怎么样")
+
+
+@pytest.mark.parametrize("marker", ["", "[1]"])
+def test_a_draft_copied_from_one_article_is_cited_to_that_article(make_assistant, marker: str) -> None:
+    # missing or wrong marker, but the wording is 第四十二条's: the citation is re-pointed there
+    draft = f"有限责任公司由一个以上五十个以下股东出资设立{marker}。"
+    r = make_assistant(ScriptedChat([draft])).ask("有限责任公司注册资本和股东人数")
+    assert r.status == Status.ANSWERED
+    assert [c.article for c in r.citations] == ["第四十二条"]
+
+
+def test_fallback_quotes_the_article_the_draft_leans_on(make_assistant) -> None:
+    draft = "有限责任公司由一个以上五十个以下股东出资设立，另外还需要到银行开立基本存款账户[1]。"
+    r = make_assistant(ScriptedChat([draft])).ask("有限责任公司注册资本和股东人数")
+    assert r.status == Status.ANSWERED_EXTRACTIVE
+    assert r.citations[0].article == "第四十二条"
