@@ -1,0 +1,1 @@
+"""Evaluation harness and benchmarks (kept out of the test command)."""
