@@ -5,6 +5,7 @@ Every setting is documented in the README. Secrets are ``SecretStr`` and never s
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,7 +14,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CACHE_HOME = Path.home() / ".cache" / "daoban"
+CACHE_HOME = Path(os.environ.get("DAOBAN_HOME") or Path.home() / ".cache" / "daoban")
 
 
 class Settings(BaseSettings):
