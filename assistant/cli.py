@@ -10,10 +10,16 @@ from typing import Annotated
 
 import typer
 
+from assistant.approval.model import Application
 from assistant.errors import DaobanError
 from assistant.settings import get_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Daoban 导办: enterprise-registration assistant")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Daoban 导办: enterprise-registration assistant",
+)
 models_app = typer.Typer(no_args_is_help=True, help="Install and list the local models")
 app.add_typer(models_app, name="models")
 
@@ -94,6 +100,82 @@ def ask(
     for c in r.citations:
         typer.echo(f"\n[{c.n}] 《{c.source}》{c.article}  {c.title} {c.version}\n    {c.quote}")
     typer.echo(f"\n(status: {r.status.value}; {r.timings_ms.get('total', 0):.0f} ms)", err=True)
+
+
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained record of decisions and submissions")
+app.add_typer(audit_app, name="audit")
+
+
+def _load_application(path: Path, as_json: bool) -> Application:
+    from pydantic import ValidationError
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Application.model_validate(raw)
+    except (OSError, UnicodeDecodeError) as exc:
+        err = DaobanError(f"无法读取文件 {path}：{exc}", f"Cannot read {path}: {exc}", field="application")
+    except json.JSONDecodeError as exc:
+        err = DaobanError(
+            f"{path} 不是有效的 JSON（第 {exc.lineno} 行）", f"{path} is not valid JSON (line {exc.lineno})"
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        err = DaobanError(f"申请数据字段 {where} 有误：{first['msg']}", f"Field {where}: {first['msg']}", field=where)
+    _fail(err, as_json)
+    raise AssertionError("unreachable")
+
+
+@app.command()
+def check(
+    application: Annotated[Path, typer.Argument(help="Application JSON (shared/contracts: Application)")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the approval engine on an application and print the Decision (exit 0 pass, 1 review/block)."""
+    from assistant.approval import ApprovalEngine
+    from assistant.approval.context import ReferenceData
+    from assistant.store.audit import AuditLog
+
+    s = get_settings()
+    app_obj = _load_application(application, as_json)
+    engine = ApprovalEngine(ReferenceData(data_dir=s.data_dir, knowledge_dir=s.knowledge_dir))
+    decision = engine.check(app_obj)
+    AuditLog(s.sqlalchemy_url).append(
+        "decision",
+        {
+            "application": app_obj.model_dump(mode="json", exclude_none=True),
+            "decision": decision.model_dump(mode="json", exclude={"elapsed_ms"}),
+        },
+    )
+    if as_json:
+        typer.echo(decision.model_dump_json(indent=2))
+    else:
+        labels = {"pass": "通过 pass", "review": "人工复核 review", "block": "不予通过 block"}
+        typer.echo(f"审查结论：{labels[decision.decision]}（{decision.elapsed_ms} ms）")
+        if decision.registration_authority:
+            typer.echo(f"登记机关：{decision.registration_authority.name}（{decision.registration_authority.code}）")
+        for f in decision.findings:
+            typer.echo(
+                f"- [{f.severity}] {f.rule} {f.field or ''}: {f.message}\n    依据：{f.legal_basis}；建议：{f.remedy}"
+            )
+        for lic in decision.licences_required:
+            typer.echo(f"- 许可：{lic}")
+    raise typer.Exit(0 if decision.decision == "pass" else 1)
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Walk the hash chain; exit 1 and name the first bad record if anything was edited."""
+    from assistant.store.audit import AuditLog
+
+    v = AuditLog(get_settings().sqlalchemy_url).verify()
+    if as_json:
+        typer.echo(json.dumps(v.__dict__, ensure_ascii=False))
+    else:
+        typer.echo(
+            f"audit log intact: {v.records} records" if v.ok else f"TAMPERED at record {v.first_bad_seq}: {v.reason}"
+        )
+    raise typer.Exit(0 if v.ok else 1)
 
 
 @models_app.command("install")

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.approval import Application, ApprovalEngine, Decision
+from assistant.approval.context import ReferenceData
 from assistant.domain import Status, TurnResult
 from assistant.errors import UserError
 from assistant.lexical import QueryExpander
@@ -18,6 +20,7 @@ from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import SessionStore
+from assistant.store.audit import AuditLog
 
 
 @dataclass
@@ -59,6 +62,8 @@ class Assistant:
             steps.RelevanceGate(self.replies, settings.min_relevance, settings.min_lexical),
             steps.Answer(chat, load_prompt(settings.prompts_dir, "answer"), self.replies, settings.llm_max_tokens),
         ]
+        self.approval = ApprovalEngine(ReferenceData(data_dir=settings.data_dir, knowledge_dir=settings.knowledge_dir))
+        self.audit = AuditLog(settings.sqlalchemy_url)
         self.health = Health(ready=False)
         self._warm_lock = threading.Lock()
 
@@ -69,6 +74,7 @@ class Assistant:
                 return self.health
             timings: dict[str, float] = {}
             for name, fn in (
+                ("approval_engine", self.approval.warm_up),
                 ("embedder", self.embedder.warm_up),
                 ("lexical_index", self.retriever.refresh),
                 ("chat_model", self.chat.warm_up),
@@ -113,6 +119,18 @@ class Assistant:
             citations=ctx.citations,
             timings_ms=ctx.timings_ms,
         )
+
+    def check_application(self, application: Application) -> Decision:
+        """The approval engine's decision, appended to the hash-chained audit log."""
+        decision = self.approval.check(application)
+        self.audit.append(
+            "decision",
+            {
+                "application": application.model_dump(mode="json", exclude_none=True),
+                "decision": decision.model_dump(mode="json", exclude={"elapsed_ms"}),
+            },
+        )
+        return decision
 
 
 def build_assistant(settings: Settings) -> Assistant:

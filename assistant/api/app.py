@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
 from assistant.api.schemas import ChatRequest, ChatResponse, ErrorResponse, HealthResponse
+from assistant.approval.model import Application, Decision
 from assistant.errors import DaobanError
 from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings, get_settings
@@ -147,6 +148,16 @@ def create_app(
 
             raise NotFoundError(f"会话 {session_id} 不存在", f"Session {session_id} not found", field="session_id")
         return svc().store.messages(session_id)
+
+    @app.post(
+        "/v1/approval/check",
+        response_model=Decision,
+        responses={422: {"model": ErrorResponse}},
+        tags=["approval"],
+    )
+    def approval_check(application: Application) -> Decision:
+        """Run the deterministic approval engine (no LLM) on an Application; the decision is logged."""
+        return svc().check_application(application)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
