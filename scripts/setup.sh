@@ -10,8 +10,9 @@ VENV="${DAOBAN_VENV:-$DAOBAN_HOME/venv}"
 DEV=0; [ "${1:-}" = "--dev" ] && DEV=1
 t0=$(date +%s)
 
-# 1. System packages: compilers for llama-cpp-python, CJK fonts, and Chromium for the browser tests.
-apt_pkgs=(build-essential cmake git fonts-noto-cjk)
+# 1. System packages: compilers for llama-cpp-python, CJK fonts and Pango for PDF documents,
+#    and Chromium for the browser tests.
+apt_pkgs=(build-essential cmake git fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
 [ "$DEV" = 1 ] && apt_pkgs+=(chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
