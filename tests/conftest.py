@@ -52,6 +52,20 @@ def make_chunk(article: str, text: str, source: str = "公司法", status: str =
     )
 
 
+def add_guide(index: InMemoryIndex, heading: str, body: str) -> Chunk:
+    """Put a one-section service guide (常见问题) into ``index`` and return its chunk."""
+    guide = Chunk(
+        id=f"guide:faq:{heading}",
+        text=f"{heading}\n{body}",
+        source="常见问题",
+        title="常见问题",
+        article=heading,
+        kind="guide",
+    )
+    index.upsert([guide], HashEmbedder().embed_passages([guide.text]))
+    return guide
+
+
 SAMPLE_CHUNKS = [
     make_chunk(
         "第四十七条",

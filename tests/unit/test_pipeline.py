@@ -5,6 +5,7 @@ import pytest
 from assistant.domain import Status
 from assistant.errors import UserError
 from assistant.testing import ScriptedChat
+from tests.conftest import add_guide
 
 pytestmark = pytest.mark.unit
 Q = "注册资本要一次交齐吗"
@@ -83,18 +84,7 @@ def test_conversation_is_saved_per_session(make_assistant) -> None:
 
 
 def test_citing_a_guide_also_cites_the_articles_it_rests_on(make_assistant, sample_index) -> None:
-    from assistant.domain import Chunk
-    from assistant.testing import HashEmbedder
-
-    guide = Chunk(
-        id="guide:faq:注册资本",
-        text="注册资本要一次交齐吗\n不需要一次缴足，五年内缴足即可。依据：《公司法》第四十七条。",
-        source="常见问题",
-        title="常见问题",
-        article="注册资本要一次交齐吗",
-        kind="guide",
-    )
-    sample_index.upsert([guide], HashEmbedder().embed_passages([guide.text]))
+    add_guide(sample_index, "注册资本要一次交齐吗", "不需要一次缴足，五年内缴足即可。依据：《公司法》第四十七条。")
     chat = ScriptedChat(fn=lambda msgs: "不需要一次交齐，五年内缴足即可[1]。")
     r = make_assistant(chat).ask(Q)
     assert r.status == Status.ANSWERED

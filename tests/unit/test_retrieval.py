@@ -4,6 +4,7 @@ from assistant.lexical import BM25Index, QueryExpander, tokenize
 from assistant.retrieval import HybridRetriever
 from assistant.settings import PROJECT_ROOT
 from assistant.testing import HashEmbedder
+from tests.conftest import add_guide
 
 pytestmark = pytest.mark.unit
 
@@ -34,7 +35,6 @@ def test_hybrid_never_returns_superseded_text_and_honours_explicit_references(sa
 
 
 def test_guide_brings_the_articles_it_rests_on(sample_index) -> None:
-    from assistant.domain import Chunk
     from assistant.retrieval import basis_refs
 
     assert basis_refs("依据：《公司法》第四十七条、第四十二条；《市场主体登记管理条例》第十九条。") == [
@@ -42,15 +42,7 @@ def test_guide_brings_the_articles_it_rests_on(sample_index) -> None:
         ("公司法", "第四十二条"),
         ("市场主体登记管理条例", "第十九条"),
     ]
-    guide = Chunk(
-        id="guide:faq:注册资本",
-        text="注册资本要一次缴足吗\n不需要一次缴足。依据：《公司法》第四十七条。",
-        source="常见问题",
-        title="常见问题",
-        article="注册资本要一次缴足吗",
-        kind="guide",
-    )
-    sample_index.upsert([guide], HashEmbedder().embed_passages([guide.text]))
+    add_guide(sample_index, "注册资本要一次缴足吗", "不需要一次缴足。依据：《公司法》第四十七条。")
     r = HybridRetriever(HashEmbedder(), sample_index, QueryExpander(PROJECT_ROOT / "knowledge"))
     labels = [(p.chunk.kind, p.chunk.article) for p in r.retrieve("注册资本要一次缴足吗", 2).passages]
     i = labels.index(("guide", "注册资本要一次缴足吗"))
