@@ -163,6 +163,36 @@ def check(
     raise typer.Exit(0 if decision.decision == "pass" else 1)
 
 
+@app.command()
+def render(
+    kind: Annotated[str, typer.Argument(help="form | confirmation | articles")],
+    application: Annotated[Path, typer.Argument(help="Application JSON")],
+    fmt: Annotated[str, typer.Option("--format", help="html | pdf")] = "html",
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output file (default: stdout for HTML)")] = None,
+) -> None:
+    """Render a document for an application, with the approval engine's decision on it."""
+    from assistant.approval import ApprovalEngine
+    from assistant.forms import render_document
+
+    if kind not in ("form", "confirmation", "articles") or fmt not in ("html", "pdf"):
+        _fail(DaobanError("文书类型或格式无效", "kind must be form|confirmation|articles, format html|pdf"), False)
+    s = get_settings()
+    app_obj = _load_application(application, False)
+    decision = ApprovalEngine.from_paths(s.data_dir, s.knowledge_dir).check(app_obj)
+    try:
+        body = render_document(kind, app_obj, decision, fmt=fmt)  # type: ignore[arg-type]
+    except DaobanError as exc:
+        _fail(exc, False)
+        return
+    if out is None and fmt == "pdf":
+        _fail(DaobanError("PDF 需要用 -o 指定输出文件", "PDF output needs -o FILE"), False)
+    if out is None:
+        typer.echo(body.decode("utf-8"))
+    else:
+        out.write_bytes(body)
+        typer.echo(f"{kind} → {out} ({len(body)} bytes)")
+
+
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Walk the hash chain; exit 1 and name the first bad record if anything was edited."""

@@ -8,10 +8,11 @@ import queue
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from assistant.api.schemas import ChatRequest, ChatResponse, ErrorResponse, HealthResponse
 from assistant.approval.model import Application, Decision
@@ -158,6 +159,25 @@ def create_app(
     def approval_check(application: Application) -> Decision:
         """Run the deterministic approval engine (no LLM) on an Application; the decision is logged."""
         return svc().check_application(application)
+
+    @app.post(
+        "/v1/approval/documents/{kind}",
+        tags=["approval"],
+        responses={200: {"content": {"text/html": {}, "application/pdf": {}}}, 422: {"model": ErrorResponse}},
+    )
+    def approval_document(
+        kind: Literal["form", "confirmation", "articles"],
+        application: Application,
+        format: Literal["html", "pdf"] = "html",
+    ) -> Response:
+        """The prefilled standard form, the confirmation sheet (简明信息核对表) or the articles of association,
+        for an Application (the engine's decision is included), as HTML or PDF."""
+        from assistant.forms import render_document
+
+        decision = svc().approval.check(application)
+        body = render_document(kind, application, decision, fmt=format)
+        media = "application/pdf" if format == "pdf" else "text/html; charset=utf-8"
+        return Response(content=body, media_type=media)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

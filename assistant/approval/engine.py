@@ -46,8 +46,17 @@ class ApprovalEngine:
         return cls(ReferenceData(data_dir=data_dir, knowledge_dir=knowledge_dir))
 
     def warm_up(self) -> None:
-        """Run once on an empty application so every module loads and caches its data."""
+        """Load and cache every module's data, including the lazy paths (code suggestions, scope mapping),
+        so no applicant pays for a first call."""
         self.check(Application())
+        self.check(
+            Application(
+                entity_type="有限责任公司",
+                proposed_name="广州预热餐饮管理有限公司",
+                domicile="广东省广州市天河区体育西路1号",
+                business_scope={"一般项目": ["预热测试项目"], "许可项目": []},  # type: ignore[arg-type]
+            )
+        )
 
     def check(self, app: Application, *, today: date | None = None) -> Decision:
         t0 = time.perf_counter()

@@ -146,3 +146,18 @@ def test_approval_route_logs_and_rejects_bad_input(settings, make_assistant) -> 
             "/v1/approval/check", json={**BASE, "shareholders": [{"name": "甲", "contribution_wan": -1}]}
         )
         assert nested.status_code == 422 and nested.json()["field"].startswith("shareholders.0")
+
+
+def test_whole_engine_on_the_development_set() -> None:
+    """Every dev application (all modules together): expected decision, expected rule ids all reported."""
+    from eval.approval_dev import load_cases
+
+    engine = ApprovalEngine.from_paths(DATA_DIR, KNOWLEDGE)
+    cases = load_cases()
+    assert len(cases) >= 60
+    for where, case in cases:
+        d = engine.check(Application.model_validate(case["application"]))
+        got = {f.rule for f in d.findings}
+        assert set(case["expect_rules"]) <= got, (where, sorted(set(case["expect_rules"]) - got))
+        assert d.decision == case["expect_decision"], (where, d.decision, sorted(got))
+        assert all(f.legal_basis and f.remedy and f.message for f in d.findings), where
