@@ -133,13 +133,11 @@ def check(
 ) -> None:
     """Run the approval engine on an application and print the Decision (exit 0 pass, 1 review/block)."""
     from assistant.approval import ApprovalEngine
-    from assistant.approval.context import ReferenceData
     from assistant.store.audit import AuditLog
 
     s = get_settings()
     app_obj = _load_application(application, as_json)
-    engine = ApprovalEngine(ReferenceData(data_dir=s.data_dir, knowledge_dir=s.knowledge_dir))
-    decision = engine.check(app_obj)
+    decision = ApprovalEngine.from_settings(s).check(app_obj)
     AuditLog(s.sqlalchemy_url).append(
         "decision",
         {
@@ -178,7 +176,7 @@ def render(
         _fail(DaobanError("文书类型或格式无效", "kind must be form|confirmation|articles, format html|pdf"), False)
     s = get_settings()
     app_obj = _load_application(application, False)
-    decision = ApprovalEngine.from_paths(s.data_dir, s.knowledge_dir).check(app_obj)
+    decision = ApprovalEngine.from_settings(s).check(app_obj)
     try:
         body = render_document(kind, app_obj, decision, fmt=fmt)  # type: ignore[arg-type]
     except DaobanError as exc:

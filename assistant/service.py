@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.approval import Application, ApprovalEngine, Decision
-from assistant.approval.context import ReferenceData
 from assistant.domain import Status, TurnResult
 from assistant.errors import UserError
 from assistant.lexical import QueryExpander
@@ -62,7 +61,7 @@ class Assistant:
             steps.RelevanceGate(self.replies, settings.min_relevance, settings.min_lexical),
             steps.Answer(chat, load_prompt(settings.prompts_dir, "answer"), self.replies, settings.llm_max_tokens),
         ]
-        self.approval = ApprovalEngine(ReferenceData(data_dir=settings.data_dir, knowledge_dir=settings.knowledge_dir))
+        self.approval = ApprovalEngine.from_settings(settings)
         self.audit = AuditLog(settings.sqlalchemy_url)
         self.health = Health(ready=False)
         self._warm_lock = threading.Lock()

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite in state_dir.")
     cache_dir: Path = Field(default=CACHE_HOME, description="Embedding cache and tokenizer cache.")
 
+    name_registry: Path | None = Field(
+        default=None,
+        description="CSV (name,authority_code,status) of names registered at each authority, for name conflicts.",
+    )
+
     # --- models --------------------------------------------------------------------------
     llm_backend: Literal["llama_cpp", "openai"] = "llama_cpp"
     llm_model: str = Field(default="qwen2.5-coder-1.5b-instruct-q4_k_m", description="Catalogue name.")

@@ -14,6 +14,7 @@ from assistant.approval import rules as rules_pkg
 from assistant.approval.catalogue import RuleCatalogue
 from assistant.approval.context import ReferenceData, RuleContext
 from assistant.approval.model import Application, Authority, Decision
+from assistant.settings import Settings
 
 Module = Callable[[RuleContext], None]
 _RANK = {"block": 2, "review": 1, "hint": 0}
@@ -42,8 +43,17 @@ class ApprovalEngine:
         self.version = f"rules-{digest.hexdigest()[:12]}"
 
     @classmethod
-    def from_paths(cls, data_dir: Path, knowledge_dir: Path) -> ApprovalEngine:
-        return cls(ReferenceData(data_dir=data_dir, knowledge_dir=knowledge_dir))
+    def from_paths(cls, data_dir: Path, knowledge_dir: Path, name_registry: Path | None = None) -> ApprovalEngine:
+        registry: tuple[tuple[str, str, str], ...] = ()
+        if name_registry is not None:
+            from assistant.approval.rules.name_conflict import load_seed_registry
+
+            registry = load_seed_registry(name_registry)
+        return cls(ReferenceData(data_dir=data_dir, knowledge_dir=knowledge_dir, name_registry=registry))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApprovalEngine:
+        return cls.from_paths(settings.data_dir, settings.knowledge_dir, settings.name_registry)
 
     def warm_up(self) -> None:
         """Load and cache every module's data, including the lazy paths (code suggestions, scope mapping),

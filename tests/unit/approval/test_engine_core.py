@@ -161,3 +161,35 @@ def test_whole_engine_on_the_development_set() -> None:
         assert set(case["expect_rules"]) <= got, (where, sorted(set(case["expect_rules"]) - got))
         assert d.decision == case["expect_decision"], (where, d.decision, sorted(got))
         assert all(f.legal_basis and f.remedy and f.message for f in d.findings), where
+
+
+def test_configured_name_registry_is_checked(tmp_path: Path) -> None:
+    reg = tmp_path / "names.csv"
+    reg.write_text("name,authority_code,status\n广州青禾软件有限公司,440106,存续\n", encoding="utf-8")
+    engine = ApprovalEngine.from_paths(DATA_DIR, KNOWLEDGE, reg)
+    d = engine.check(Application(**BASE))
+    assert d.decision == "block"
+    hit = next(f for f in d.findings if f.rule == "name_conflict.identical")
+    assert "广州青禾软件有限公司" in hit.message
+    assert ApprovalEngine.from_paths(DATA_DIR, KNOWLEDGE).check(Application(**BASE)).decision == "pass"
+
+
+@pytest.mark.parametrize(("kind", "fmt"), [("form", "html"), ("confirmation", "html"), ("articles", "pdf")])
+def test_document_route_renders_for_an_application(settings, make_assistant, kind: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+    from assistant.testing import ScriptedChat
+
+    with TestClient(create_app(settings, make_assistant(ScriptedChat()), with_ui=False)) as client:
+        r = client.post(f"/v1/approval/documents/{kind}?format={fmt}", json=BASE)
+        assert r.status_code == 200
+        if fmt == "pdf":
+            assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+        else:
+            assert "广州青禾软件有限公司" in r.text
+        geti = {k: v for k, v in BASE.items() if k not in ("shareholders", "directors", "supervisor", "manager")}
+        geti["entity_type"] = "个体工商户"
+        bad = client.post("/v1/approval/documents/articles", json=geti)
+        assert bad.status_code == 422 and bad.json()["field"] == "entity_type"
+        assert client.post("/v1/approval/documents/poster", json=BASE).status_code == 422
