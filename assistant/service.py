@@ -131,6 +131,29 @@ class Assistant:
         )
         return decision
 
+    def submit(self, application: Application, *, confirmed: bool) -> dict:
+        """Record a confirmed submission. Confirmation is its own explicit act, never a side effect; a blocked
+        application is refused with its findings; review goes to a person. Returns the receipt."""
+        if not confirmed:
+            raise UserError(
+                "提交前需要申请人确认信息无误（confirmed=true）。",
+                "The applicant must confirm the information before submitting (confirmed=true).",
+                field="confirmed",
+            )
+        decision = self.approval.check(application)
+        if decision.decision == "block":
+            reasons = "；".join(f.message for f in decision.findings if f.severity == "block")
+            raise UserError(
+                f"申请未通过审查，不能提交：{reasons}", "The application is blocked and cannot be submitted."
+            )
+        record = {
+            "application": application.model_dump(mode="json", exclude_none=True),
+            "decision": decision.model_dump(mode="json", exclude={"elapsed_ms"}),
+        }
+        receipt = self.audit.append("submission", record)
+        status = "submitted" if decision.decision == "pass" else "submitted_for_review"
+        return {"receipt": receipt, "status": status, "decision": decision.model_dump(mode="json")}
+
 
 def build_assistant(settings: Settings) -> Assistant:
     from assistant import wiring

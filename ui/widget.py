@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from assistant.domain import TurnResult
 from assistant.errors import DaobanError
 from assistant.service import Assistant
+from ui.approval_tab import build_approval_tab
 from ui.render import render_turn
 
 EXAMPLES = ["注册资本要一次交齐吗", "个体户可以起什么名字", "开公司需要准备哪些材料", "营业执照丢了怎么办"]
@@ -30,6 +31,10 @@ CSS = """
   border-left: 3px solid #1f6feb;}
 .db-cite-title {color: #6b7280; font-size: 12px;}
 footer {display: none !important;}
+.db-decision {padding: 8px 10px; border-radius: 8px; margin: 6px 0;}
+.db-pass {background: #e7f6ec;} .db-review {background: #fff6e0;} .db-block {background: #fdecea;}
+.db-ms, .db-rule {color: #6b7280; font-size: 12px;}
+.db-finding summary {cursor: pointer;} .db-error {color: #b42318;}
 """
 
 
@@ -59,25 +64,28 @@ def build_widget(get_service: Callable[[], Assistant]) -> gr.Blocks:
             '<div id="db-header"><h1>导办 · 企业登记智能导办</h1>'
             "<p>依据法律法规回答，附条文出处 · Answers cite the law</p></div>"
         )
-        chat = gr.Chatbot(
-            elem_id="db-chat",
-            height=520,
-            label="对话",
-            show_label=False,
-            sanitize_html=False,
-            placeholder="您好！我是导办助手，可以回答开公司、办个体户的问题。",
-        )
-        with gr.Row():
-            box = gr.Textbox(
-                elem_id="db-input",
-                placeholder="请输入您的问题，例如：注册资本要一次交齐吗",
+        with gr.Tab("问答", elem_id="db-tab-chat"):
+            chat = gr.Chatbot(
+                elem_id="db-chat",
+                height=520,
+                label="对话",
                 show_label=False,
-                scale=5,
-                max_lines=4,
-                max_length=2000,
+                sanitize_html=False,
+                placeholder="您好！我是导办助手，可以回答开公司、办个体户的问题。",
             )
-            send = gr.Button("发送", elem_id="db-send", variant="primary", scale=1, min_width=64)
-        gr.Examples(EXAMPLES, inputs=box, label="常见问题")
+            with gr.Row():
+                box = gr.Textbox(
+                    elem_id="db-input",
+                    placeholder="请输入您的问题，例如：注册资本要一次交齐吗",
+                    show_label=False,
+                    scale=5,
+                    max_lines=4,
+                    max_length=2000,
+                )
+                send = gr.Button("发送", elem_id="db-send", variant="primary", scale=1, min_width=64)
+            gr.Examples(EXAMPLES, inputs=box, label="常见问题")
+        with gr.Tab("审批预检", elem_id="db-tab-approval"):
+            build_approval_tab(get_service)
 
         def respond(message: str, history: list[dict], sid: str | None):
             message = (message or "").strip()

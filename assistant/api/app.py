@@ -14,7 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from assistant.api.schemas import ChatRequest, ChatResponse, ErrorResponse, HealthResponse
+from assistant.api.schemas import (
+    ChatRequest,
+    ChatResponse,
+    ErrorResponse,
+    HealthResponse,
+    SubmissionRequest,
+    SubmissionResponse,
+)
 from assistant.approval.model import Application, Decision
 from assistant.errors import DaobanError
 from assistant.service import Assistant, build_assistant
@@ -178,6 +185,16 @@ def create_app(
         body = render_document(kind, application, decision, fmt=format)
         media = "application/pdf" if format == "pdf" else "text/html; charset=utf-8"
         return Response(content=body, media_type=media)
+
+    @app.post(
+        "/v1/approval/submissions",
+        response_model=SubmissionResponse,
+        responses={422: {"model": ErrorResponse}},
+        tags=["approval"],
+    )
+    def approval_submit(req: SubmissionRequest) -> SubmissionResponse:
+        """Submit a confirmed application: recorded in the hash-chained log; refused when blocked."""
+        return SubmissionResponse(**svc().submit(req.application, confirmed=req.confirmed))
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

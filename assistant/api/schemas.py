@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.approval.model import Application, Decision
 from assistant.domain import Citation, Status
 
 
@@ -23,6 +24,19 @@ class ChatResponse(BaseModel):
     answer: str
     citations: list[Citation]
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class SubmissionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application: Application
+    confirmed: bool = Field(description="The applicant confirmed the confirmation sheet (简明信息核对表)")
+
+
+class SubmissionResponse(BaseModel):
+    receipt: str = Field(description="Hash of the record in the tamper-evident log")
+    status: Literal["submitted", "submitted_for_review"]
+    decision: Decision
 
 
 class HealthResponse(BaseModel):

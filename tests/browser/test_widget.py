@@ -88,3 +88,24 @@ def test_applicant_asks_and_sees_a_cited_answer(server: str) -> None:
         page.screenshot(path=str(SHOTS / "widget-cited-answer.png"), full_page=True)
         browser.close()
     assert (SHOTS / "widget-cited-answer.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+def test_applicant_checks_an_application_and_gets_documents(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base = (PROJECT_ROOT / "eval" / "datasets" / "approval" / "base_llc.json").read_text(encoding="utf-8")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
+        page.goto(f"{server}/ui/", wait_until="domcontentloaded")
+        page.get_by_role("tab", name="审批预检").click(timeout=60_000)
+        page.locator("#db-app-json textarea").fill(base.replace("广州青禾软件有限公司", "广州最佳软件有限公司"))
+        page.locator("#db-check").click()
+        expect(page.locator("#db-decision")).to_contain_text("审查结论", timeout=60_000)
+        expect(page.locator("#db-decision")).to_contain_text("最佳")  # the misleading word is explained
+        expect(page.locator("#db-docs")).to_contain_text("简明信息核对表", timeout=60_000)
+        expect(page.locator("#db-docs")).to_contain_text("公司章程")
+        page.screenshot(path=str(SHOTS / "widget-approval.png"), full_page=True)
+        browser.close()

@@ -193,3 +193,26 @@ def test_document_route_renders_for_an_application(settings, make_assistant, kin
         bad = client.post("/v1/approval/documents/articles", json=geti)
         assert bad.status_code == 422 and bad.json()["field"] == "entity_type"
         assert client.post("/v1/approval/documents/poster", json=BASE).status_code == 422
+
+
+def test_submission_needs_confirmation_refuses_block_and_is_recorded(settings, make_assistant) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+    from assistant.testing import ScriptedChat
+
+    svc = make_assistant(ScriptedChat())
+    with TestClient(create_app(settings, svc, with_ui=False)) as client:
+        unconfirmed = client.post("/v1/approval/submissions", json={"application": BASE, "confirmed": False})
+        assert unconfirmed.status_code == 422 and unconfirmed.json()["field"] == "confirmed"
+        blocked = client.post(
+            "/v1/approval/submissions",
+            json={"application": {**BASE, "proposed_name": "中国青禾软件有限公司"}, "confirmed": True},
+        )
+        assert blocked.status_code == 422 and "不能提交" in blocked.json()["message"]
+        ok = client.post("/v1/approval/submissions", json={"application": BASE, "confirmed": True})
+        assert ok.status_code == 200
+        body = ok.json()
+        assert body["status"] == "submitted" and len(body["receipt"]) == 64 and body["decision"]["decision"] == "pass"
+    v = svc.audit.verify()
+    assert v.ok and v.records == 1  # only the accepted submission is recorded
