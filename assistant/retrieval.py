@@ -111,7 +111,7 @@ class HybridRetriever:
                 continue
             seen.add(i)
             passages.append(Passage(chunk=found, score=s, dense=dense_score.get(i), lexical=lex_score.get(i)))
-            if found.kind == "guide":  # a guide paraphrases the law: bring the articles it rests on
+            if found.kind != "law":  # a guide or FAQ paraphrases the law: bring the articles it rests on
                 for ref in basis_refs(found.text):
                     basis = self._by_ref.get(ref)
                     if basis is not None and basis.id not in seen:

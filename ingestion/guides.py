@@ -12,7 +12,7 @@ from assistant.domain import Chunk
 from ingestion.laws import content_hash
 
 
-def parse_guide(path: Path) -> list[Chunk]:
+def parse_guide(path: Path, kind: str = "guide") -> list[Chunk]:
     text = path.read_text(encoding="utf-8")
     m = re.search(r"^# (.+)$", text, re.MULTILINE)
     title = m.group(1).strip() if m else path.stem
@@ -25,20 +25,21 @@ def parse_guide(path: Path) -> list[Chunk]:
         heading = heading.strip()
         chunks.append(
             Chunk(
-                id=f"guide:{path.stem}:{heading}",
+                id=f"{kind}:{path.stem}:{heading}",
                 text=f"{heading}\n{body}",
                 source=title,
                 title=title,
                 article=heading,
-                kind="guide",
+                kind=kind,  # type: ignore[arg-type]
                 content_hash=content_hash(f"{title}|{heading}|{body}"),
             )
         )
     return chunks
 
 
-def load_guides(guides_dir: Path) -> list[Chunk]:
+def load_guides(guides_dir: Path, kind: str = "guide") -> list[Chunk]:
+    """Every Markdown file in the folder; ``kind`` is "guide" (service guides) or "faq" (question = heading)."""
     out: list[Chunk] = []
     for f in sorted(guides_dir.glob("*.md")):
-        out.extend(parse_guide(f))
+        out.extend(parse_guide(f, kind))
     return out

@@ -36,7 +36,7 @@ def collect(paths: list[Path], knowledge_dir: Path) -> list[Chunk]:
         if path.is_dir() and any(is_law_file(p) for p in path.glob("*.md")):
             chunks.extend(load_laws(path, knowledge_dir))
         elif path.is_dir():
-            chunks.extend(load_guides(path))
+            chunks.extend(load_guides(path, "faq" if path.name == "faq" else "guide"))
         elif path.is_file() and is_law_file(path):
             chunks.extend(parse_law(path, LawStatus(knowledge_dir, [path.stem])))
         elif path.suffix == ".md":
@@ -72,7 +72,8 @@ def ingest(
 
 
 def default_sources(data_dir: Path, knowledge_dir: Path) -> list[Path]:
-    return [data_dir / "laws", knowledge_dir / "guides"]
+    sources = [data_dir / "laws", knowledge_dir / "guides", knowledge_dir / "faq"]
+    return [p for p in sources if p.exists()]
 
 
 def ingest_default(settings: Settings, progress: Callable[[int, int], None] | None = None) -> IngestReport:
@@ -85,6 +86,6 @@ def ingest_default(settings: Settings, progress: Callable[[int, int], None] | No
         chunks,
         wiring.build_embedder(settings),
         wiring.build_index(settings),
-        prune_prefixes=("law:", "guide:"),
+        prune_prefixes=("law:", "guide:", "faq:"),
         progress=progress,
     )

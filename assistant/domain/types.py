@@ -32,7 +32,7 @@ class Chunk(BaseModel):
     chapter: str = ""
     version: str = ""  # promulgation / revision date, YYYY-MM-DD, when known
     status: Literal["current", "superseded"] = "current"
-    kind: Literal["law", "guide"] = "law"
+    kind: Literal["law", "guide", "faq"] = "law"
     content_hash: str = ""
 
     def metadata(self) -> dict[str, str]:

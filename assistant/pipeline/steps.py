@@ -132,7 +132,7 @@ def with_basis(cited: list[int], passages: list[Passage]) -> list[int]:
     out = list(cited)
     for n in cited:
         chunk = passages[n - 1].chunk
-        if chunk.kind != "guide":
+        if chunk.kind == "law":
             continue
         refs = set(basis_refs(chunk.text))
         out.extend(i for i, p in enumerate(passages, 1) if (p.chunk.source, p.chunk.article) in refs)
