@@ -17,7 +17,8 @@ from assistant.ports import Embedder, VectorIndex
 _REF_RE = re.compile(
     r"《?([\u4e00-\u9fff]{2,30}?(?:法|条例|规定|细则|办法))》?\s*(第[一二三四五六七八九十百千零〇两]+条)"
 )
-_BASIS_RE = re.compile(r"《([^》]+)》((?:第[一二三四五六七八九十百千零〇两]+条[、，和及]?)+)")
+# a law name may itself contain one 《…》: 《国务院关于实施《公司法》注册资本登记管理制度的规定》第三条
+_BASIS_RE = re.compile(r"《((?:[^《》]|《[^《》]*》)+)》((?:第[一二三四五六七八九十百千零〇两]+条[、，和及]?)+)")
 _ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百千零〇两]+条")
 CURRENT = {"status": "current"}
 

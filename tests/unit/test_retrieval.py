@@ -42,6 +42,11 @@ def test_guide_brings_the_articles_it_rests_on(sample_index) -> None:
         ("公司法", "第四十二条"),
         ("市场主体登记管理条例", "第十九条"),
     ]
+    nested = "依据：《国务院关于实施《公司法》注册资本登记管理制度的规定》第三条；《公司法》第四十七条。"
+    assert basis_refs(nested) == [
+        ("国务院关于实施《公司法》注册资本登记管理制度的规定", "第三条"),
+        ("公司法", "第四十七条"),
+    ]
     add_guide(sample_index, "注册资本要一次缴足吗", "不需要一次缴足。依据：《公司法》第四十七条。")
     r = HybridRetriever(HashEmbedder(), sample_index, QueryExpander(PROJECT_ROOT / "knowledge"))
     labels = [(p.chunk.kind, p.chunk.article) for p in r.retrieve("注册资本要一次缴足吗", 2).passages]
