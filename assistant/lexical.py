@@ -150,18 +150,28 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def _load_table(path: Path) -> dict[str, list[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {str(k): [str(x) for x in v] for k, v in (data or {}).items()}
+
+
 class QueryExpander:
-    """Adds the formal legal terms for colloquial words (knowledge/lexicon/query_synonyms.yaml)."""
+    """Adds the formal legal terms for colloquial Chinese words (knowledge/lexicon/query_synonyms.yaml) and the
+    Chinese terms for English words (knowledge/lexicon/en_zh_terms.yaml, whole words, case-insensitive)."""
 
     def __init__(self, knowledge_dir: Path) -> None:
-        path = knowledge_dir / "lexicon" / "query_synonyms.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-        self.table: dict[str, list[str]] = {str(k): [str(x) for x in v] for k, v in (data or {}).items()}
+        self.table = _load_table(knowledge_dir / "lexicon" / "query_synonyms.yaml")
+        self.english = _load_table(knowledge_dir / "lexicon" / "en_zh_terms.yaml")
+        self._en = [(re.compile(r"\b" + re.escape(k.lower()) + r"s?\b"), v) for k, v in self.english.items()]
 
     def expand(self, text: str) -> list[str]:
         extra: list[str] = []
         for key, terms in self.table.items():
             if key in text:
+                extra.extend(t for t in terms if t not in extra)
+        lowered = text.lower()
+        for pattern, terms in self._en:
+            if pattern.search(lowered):
                 extra.extend(t for t in terms if t not in extra)
         return extra
 

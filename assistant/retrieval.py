@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant.domain import Chunk, Passage
 from assistant.lexical import BM25Index, QueryExpander, tokenize
 from assistant.ports import Embedder, VectorIndex
+from assistant.textnorm import normalise_for_search
 
 _REF_RE = re.compile(
     r"《?([\u4e00-\u9fff]{2,30}?(?:法|条例|规定|细则|办法))》?\s*(第[一二三四五六七八九十百千零〇两]+条)"
@@ -45,12 +47,14 @@ class HybridRetriever:
         index: VectorIndex,
         expander: QueryExpander,
         *,
+        knowledge_dir: Path | None = None,
         candidates: int = 30,
         rrf_k: int = 60,
     ) -> None:
         self.embedder = embedder
         self.index = index
         self.expander = expander
+        self.knowledge_dir = knowledge_dir
         self.candidates = candidates
         self.rrf_k = rrf_k
         self._bm25: BM25Index | None = None
@@ -87,9 +91,13 @@ class HybridRetriever:
     def retrieve(self, question: str, k: int) -> RetrievalResult:
         self.warm_up()
         assert self._bm25 is not None
-        terms = tokenize(question) + self.expander.expand(question)
-        lexical = self._bm25.search(terms, self.candidates)
-        qvec = self.embedder.embed_queries([question])[0]
+        if self.knowledge_dir is not None:  # traditional script and written Cantonese → standard Chinese
+            question = normalise_for_search(question, self.knowledge_dir)
+        extra = self.expander.expand(question)
+        lexical = self._bm25.search(tokenize(question) + extra, self.candidates)
+        has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in question)
+        dense_text = question if has_cjk or not extra else f"{question} ({' '.join(extra)})"
+        qvec = self.embedder.embed_queries([dense_text])[0]
         dense = self.index.query(qvec, self.candidates, where=CURRENT)
 
         fused: dict[str, float] = {}

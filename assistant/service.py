@@ -53,6 +53,7 @@ class Assistant:
             QueryExpander(settings.knowledge_dir),
             candidates=settings.candidates,
             rrf_k=settings.rrf_k,
+            knowledge_dir=settings.knowledge_dir,
         )
         self._steps: list[Step] = [
             steps.Normalize(self.replies, settings.max_message_chars),

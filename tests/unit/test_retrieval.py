@@ -52,3 +52,24 @@ def test_guide_brings_the_articles_it_rests_on(sample_index) -> None:
     labels = [(p.chunk.kind, p.chunk.article) for p in r.retrieve("注册资本要一次缴足吗", 2).passages]
     i = labels.index(("guide", "注册资本要一次缴足吗"))
     assert labels[i + 1] == ("law", "第四十七条")
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalised"),
+    [
+        ("營業執照唔見咗點算", "营业执照丢了怎么办"),
+        ("個體戶可唔可以改名", "个体户可不可以改名"),
+        ("開公司要幾多錢㗎", "开公司要多少钱"),
+    ],
+)
+def test_cantonese_and_traditional_script_are_normalised_for_search(typed: str, normalised: str) -> None:
+    from assistant.textnorm import normalise_for_search
+
+    assert normalise_for_search(typed, PROJECT_ROOT / "knowledge") == normalised
+
+
+def test_english_words_bring_the_chinese_legal_terms() -> None:
+    exp = QueryExpander(PROJECT_ROOT / "knowledge")
+    assert {"注册资本", "股东"} <= set(exp.expand("Do shareholders pay the registered capital at once?"))
+    assert "营业执照" in exp.expand("I lost my business licence")
+    assert exp.expand("bake a cake") == []
