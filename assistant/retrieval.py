@@ -23,6 +23,7 @@ _REF_RE = re.compile(
 _BASIS_RE = re.compile(r"《((?:[^《》]|《[^《》]*》)+)》((?:第[一二三四五六七八九十百千零〇两]+条[、，和及]?)+)")
 _ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百千零〇两]+条")
 CURRENT = {"status": "current"}
+MAX_BASIS = 2  # articles brought along per guide / FAQ passage
 
 
 def basis_refs(text: str) -> list[tuple[str, str]]:
@@ -118,15 +119,16 @@ class HybridRetriever:
             found = self._chunks.get(i)
             if found is None or i in seen:
                 continue
+            if len(passages) > k:  # the budget is spent; a guide is never cut off from its articles
+                break
             seen.add(i)
             passages.append(Passage(chunk=found, score=s, dense=dense_score.get(i), lexical=lex_score.get(i)))
             if found.kind != "law":  # a guide or FAQ paraphrases the law: bring the articles it rests on
-                for ref in basis_refs(found.text):
+                for ref in basis_refs(found.text)[:MAX_BASIS]:
                     basis = self._by_ref.get(ref)
                     if basis is not None and basis.id not in seen:
                         seen.add(basis.id)
                         passages.append(Passage(chunk=basis, score=s, dense=dense_score.get(basis.id)))
-        passages = passages[: k + 1]
         return RetrievalResult(
             passages=passages,
             best_dense=max(dense_score.values(), default=0.0),

@@ -143,6 +143,24 @@ def citations_for(cited: list[int], passages: list[Passage]) -> list[Citation]:
     return [citation_for(n, passages[n - 1]) for n in with_basis(cited, passages)]
 
 
+TERSE_CHARS = 40
+RULE_CHARS = 160
+
+
+def with_rule(answer: str, citations: list[Citation]) -> str:
+    """A terse answer ("不需要。[1]") gets the rule itself: the opening of the first cited law article, verbatim."""
+    if len(_MARKS.sub("", answer).strip()) >= TERSE_CHARS:
+        return answer
+    law = next((c for c in citations if c.article.startswith("第") and c.article.endswith("条")), None)
+    if law is None:
+        return answer
+    body = law.quote.removeprefix(law.article).strip().split("\n")[0]
+    if len(body) > RULE_CHARS:
+        cut = max(body.rfind("。", 0, RULE_CHARS), body.rfind("；", 0, RULE_CHARS))
+        body = body[: cut + 1] if cut > 0 else body[:RULE_CHARS] + "……"
+    return f"{answer}\n《{law.source}》{law.article}规定：{body}[{law.n}]"
+
+
 def best_passage_for(draft: str, cited: list[int], passages: list[Passage]) -> tuple[int, float]:
     """(1-based index, share) of the passage whose wording the draft shares most (a small model usually
     copies the right article); the cited passage, else the top-ranked one, when none stands out."""
@@ -206,12 +224,15 @@ class Answer:
                 repaired = _MARKS.sub("", draft).rstrip() + f"[{n}]"
                 recheck = check_answer(repaired, ctx.passages, ctx.question)
                 if recheck.ok:
-                    ctx.citations = citations_for(recheck.cited, ctx.passages)
-                    ctx.stop(Status.ANSWERED, repaired)
+                    self._accept(ctx, repaired, recheck.cited)
                     return
             text, cites = extractive_answer(ctx.passages, self.replies.get(Status.ANSWERED_EXTRACTIVE, ctx.lang), n)
             ctx.citations = cites
             ctx.stop(Status.ANSWERED_EXTRACTIVE, text)
             return
-        ctx.citations = citations_for(check.cited, ctx.passages)
-        ctx.stop(Status.ANSWERED, draft)
+        self._accept(ctx, draft, check.cited)
+
+    @staticmethod
+    def _accept(ctx: TurnContext, text: str, cited: list[int]) -> None:
+        ctx.citations = citations_for(cited, ctx.passages)
+        ctx.stop(Status.ANSWERED, with_rule(text, ctx.citations))

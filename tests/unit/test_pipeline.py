@@ -126,3 +126,10 @@ def test_fallback_quotes_the_article_the_draft_leans_on(make_assistant) -> None:
     r = make_assistant(ScriptedChat([draft])).ask("有限责任公司注册资本和股东人数")
     assert r.status == Status.ANSWERED_EXTRACTIVE
     assert r.citations[0].article == "第四十二条"
+
+
+def test_a_terse_answer_is_followed_by_the_rule_itself(make_assistant) -> None:
+    r = make_assistant(ScriptedChat(["不需要[1]。"])).ask(Q)
+    assert r.status == Status.ANSWERED
+    assert r.answer.startswith("不需要[1]。")
+    assert "《公司法》第四十七条规定：" in r.answer and "五年内缴足" in r.answer
