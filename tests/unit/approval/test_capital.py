@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -462,15 +461,6 @@ def test_partial_applications_do_not_crash(engine: ApprovalEngine) -> None:
     for et in ("有限责任公司", "股份有限公司", "个体工商户", "个人独资企业", None):
         engine.check(Application(entity_type=et), today=TODAY)
         engine.check(Application(entity_type=et, shareholders=[{}], promoters=[{}], investor={}, operator={}))
-
-
-def test_fast(engine: ApprovalEngine) -> None:
-    app = Application(**JSC)
-    engine.check(app, today=TODAY)
-    t0 = time.perf_counter()
-    for _ in range(200):
-        engine.check(app, today=TODAY)
-    assert (time.perf_counter() - t0) / 200 < 0.002
 
 
 def test_dev_set(engine: ApprovalEngine) -> None:

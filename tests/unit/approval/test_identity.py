@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -363,15 +362,6 @@ def test_partial_applications_do_not_crash(engine: ApprovalEngine) -> None:
         {"shareholders": [{}], "directors": [{}], "legal_rep": {}, "supervisor": {}},
     ):
         engine.check(Application(**raw), today=TODAY)
-
-
-def test_fast(engine: ApprovalEngine) -> None:
-    app = Application(**BASE)
-    engine.check(app, today=TODAY)
-    t0 = time.perf_counter()
-    for _ in range(200):
-        engine.check(app, today=TODAY)
-    assert (time.perf_counter() - t0) / 200 < 0.002
 
 
 def test_dev_set(engine: ApprovalEngine) -> None:

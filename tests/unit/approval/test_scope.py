@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -174,19 +173,6 @@ def test_odd_input_does_not_crash_and_stays_fast(engine: ApprovalEngine, items: 
     d = engine.check(app_with(items, items[:3]))
     assert d.decision in ("pass", "review", "block")
     assert all(len(f.message) < 2000 for f in d.findings)
-
-
-def test_check_is_fast(engine: ApprovalEngine) -> None:
-    """Well under 1 ms for a typical scope (best of several batches, so a busy machine does not fail it)."""
-    app = app_with(["软件开发", "软件销售", "信息技术咨询服务", "奶茶研究"], ["餐饮服务", "危险化学品经营"])
-    engine.check(app)
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(50):
-            engine.check(app)
-        best = min(best, (time.perf_counter() - t0) / 50)
-    assert best < 0.001, best
 
 
 @pytest.mark.parametrize(
