@@ -19,6 +19,7 @@ from assistant.retrieval import HybridRetriever, basis_refs
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PASSAGE_CHARS = 300
+PROMPT_PASSAGES = 4  # prompt evaluation runs at ~19 tokens/s on 2 cores: the prompt budget is the latency budget
 _MARKS = re.compile(r"\s*\[\d{1,2}\]")
 
 
@@ -197,7 +198,7 @@ class Answer:
             "Answer in English; keep law names and article numbers in Chinese." if ctx.lang == "en" else ""
         )
         messages = self.prompt.render(
-            passages=format_passages(ctx.passages),
+            passages=format_passages(ctx.passages[:PROMPT_PASSAGES]),
             question=ctx.question,
             language_instruction=lang_instruction,
         )
@@ -217,12 +218,13 @@ class Answer:
         if "无法确定" in draft and "[" not in draft:
             ctx.stop(Status.NO_ANSWER, self.replies.get(Status.NO_ANSWER, ctx.lang))
             return
-        check = check_answer(draft, ctx.passages, ctx.question)
+        shown = ctx.passages[:PROMPT_PASSAGES]  # the model may cite only what it was shown
+        check = check_answer(draft, shown, ctx.question)
         if not check.ok:
-            n, share = best_passage_for(draft, check.cited, ctx.passages)
+            n, share = best_passage_for(draft, check.cited, shown)
             if share >= REATTRIBUTE_SHARE:  # copied from passage n under a wrong or missing marker
                 repaired = _MARKS.sub("", draft).rstrip() + f"[{n}]"
-                recheck = check_answer(repaired, ctx.passages, ctx.question)
+                recheck = check_answer(repaired, shown, ctx.question)
                 if recheck.ok:
                     self._accept(ctx, repaired, recheck.cited)
                     return

@@ -133,3 +133,14 @@ def test_a_terse_answer_is_followed_by_the_rule_itself(make_assistant) -> None:
     assert r.status == Status.ANSWERED
     assert r.answer.startswith("不需要[1]。")
     assert "《公司法》第四十七条规定：" in r.answer and "五年内缴足" in r.answer
+
+
+def test_the_model_sees_at_most_four_passages_and_may_cite_only_those(make_assistant, monkeypatch) -> None:
+    from assistant.pipeline import steps
+
+    monkeypatch.setattr(steps, "PROMPT_PASSAGES", 1)
+    chat = ScriptedChat(["不需要一次交齐，五年内缴足[2]。"])
+    r = make_assistant(chat).ask(Q)
+    assert "[2]" not in chat.calls[0][-1].content
+    assert r.status == Status.ANSWERED_EXTRACTIVE  # [2] was never shown, so it is not a valid citation
+    assert r.citations[0].article == "第四十七条"
