@@ -9,23 +9,21 @@ from typing import Any
 
 import pytest
 
-from assistant.approval.context import ReferenceData
 from assistant.approval.engine import ApprovalEngine
-from assistant.approval.model import Application, Decision
+from assistant.approval.model import Application
 from assistant.approval.rules.authority import check
 from assistant.settings import PROJECT_ROOT
-from tests.conftest import DATA_DIR
+from tests.unit.approval.support import base_llc, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
-BASE = json.loads((PROJECT_ROOT / "eval" / "datasets" / "approval" / "base_llc.json").read_text(encoding="utf-8"))
+BASE = base_llc()
 DEV = PROJECT_ROOT / "eval" / "datasets" / "approval" / "dev_authority.jsonl"
 
 
 @pytest.fixture(scope="module")
 def engine() -> ApprovalEngine:
-    data = ReferenceData(data_dir=DATA_DIR, knowledge_dir=PROJECT_ROOT / "knowledge")
-    return ApprovalEngine(data, modules=[("authority", check)])
+    return module_engine("authority", check)
 
 
 def app_with(**changes: Any) -> Application:
@@ -38,8 +36,7 @@ def app_with(**changes: Any) -> Application:
     return Application(**raw)
 
 
-def rules(decision: Decision) -> dict[str, str]:
-    return {f.rule: f.severity for f in decision.findings}
+rules = severities
 
 
 GETI = {"entity_type": "个体工商户", "domicile": None, "business_premises": "广东省广州市天河区石牌东路12号"}

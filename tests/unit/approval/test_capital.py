@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 
 from assistant.approval.catalogue import RuleCatalogue
-from assistant.approval.context import ReferenceData
 from assistant.approval.engine import ApprovalEngine
 from assistant.approval.model import Application
 from assistant.approval.rules.capital import _methods, check
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DATA_DIR
+from tests.unit.approval.support import base_llc, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
 APPROVAL = PROJECT_ROOT / "eval" / "datasets" / "approval"
-BASE_RAW = json.loads((APPROVAL / "base_llc.json").read_text(encoding="utf-8"))
+BASE_RAW = base_llc()
 DEV = APPROVAL / "dev_capital.jsonl"
 TODAY = date(2026, 11, 23)
 
@@ -88,13 +88,11 @@ BASES = {"llc": LLC, "jsc": JSC, "sole": SOLE, "geti": GETI}
 
 @pytest.fixture(scope="module")
 def engine() -> ApprovalEngine:
-    data = ReferenceData(data_dir=DATA_DIR, knowledge_dir=PROJECT_ROOT / "knowledge")
-    return ApprovalEngine(data, modules=[("capital", check)])
+    return module_engine("capital", check)
 
 
 def run(engine: ApprovalEngine, raw: dict[str, Any]) -> dict[str, str]:
-    decision = engine.check(Application(**raw), today=TODAY)
-    return {f.rule: f.severity for f in decision.findings}
+    return severities(engine.check(Application(**raw), today=TODAY))
 
 
 Mutation = Callable[[dict[str, Any]], None]

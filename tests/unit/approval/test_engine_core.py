@@ -1,6 +1,5 @@
 """The engine's own behaviour: catalogue validation, decision aggregation, the audit chain, the route."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,11 @@ from assistant.approval.engine import discover_modules
 from assistant.settings import PROJECT_ROOT
 from assistant.store.audit import AuditLog
 from tests.conftest import DATA_DIR
+from tests.unit.approval.support import base_llc
 
 pytestmark = pytest.mark.unit
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
-BASE = json.loads((PROJECT_ROOT / "eval" / "datasets" / "approval" / "base_llc.json").read_text(encoding="utf-8"))
+BASE = base_llc()
 RULE = """
 demo.block_rule:
   severity: block

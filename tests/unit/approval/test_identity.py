@@ -19,11 +19,12 @@ from assistant.approval.model import Application
 from assistant.approval.rules.identity import check, ric_problem, uscc_problem
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DATA_DIR
+from tests.unit.approval.support import base_llc, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
 APPROVAL = PROJECT_ROOT / "eval" / "datasets" / "approval"
-BASE_RAW = json.loads((APPROVAL / "base_llc.json").read_text(encoding="utf-8"))
+BASE_RAW = base_llc()
 DEV = APPROVAL / "dev_identity.jsonl"
 TODAY = date(2026, 11, 23)
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -67,13 +68,11 @@ CORP = "91440300708461136T"  # valid code (test vector in shared data)
 
 @pytest.fixture(scope="module")
 def engine() -> ApprovalEngine:
-    data = ReferenceData(data_dir=DATA_DIR, knowledge_dir=PROJECT_ROOT / "knowledge")
-    return ApprovalEngine(data, modules=[("identity", check)])
+    return module_engine("identity", check)
 
 
 def run(engine: ApprovalEngine, raw: dict[str, Any]) -> dict[str, str]:
-    decision = engine.check(Application(**raw), today=TODAY)
-    return {f.rule: f.severity for f in decision.findings}
+    return severities(engine.check(Application(**raw), today=TODAY))
 
 
 Mutation = Callable[[dict[str, Any]], None]

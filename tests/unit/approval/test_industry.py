@@ -9,23 +9,22 @@ from typing import Any
 
 import pytest
 
-from assistant.approval.context import ReferenceData
 from assistant.approval.engine import ApprovalEngine
-from assistant.approval.model import Application, Decision
+from assistant.approval.model import Application
 from assistant.approval.rules.industry import check, load_index, suggest_codes
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DATA_DIR
+from tests.unit.approval.support import base_llc, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
-BASE = json.loads((PROJECT_ROOT / "eval" / "datasets" / "approval" / "base_llc.json").read_text(encoding="utf-8"))
+BASE = base_llc()
 DEV = PROJECT_ROOT / "eval" / "datasets" / "approval" / "dev_industry.jsonl"
 
 
 @pytest.fixture(scope="module")
 def engine() -> ApprovalEngine:
-    data = ReferenceData(data_dir=DATA_DIR, knowledge_dir=PROJECT_ROOT / "knowledge")
-    return ApprovalEngine(data, modules=[("industry", check)])
+    return module_engine("industry", check)
 
 
 def app_with(**changes: Any) -> Application:
@@ -38,8 +37,7 @@ def app_with(**changes: Any) -> Application:
     return Application(**raw)
 
 
-def rules(decision: Decision) -> dict[str, str]:
-    return {f.rule: f.severity for f in decision.findings}
+rules = severities
 
 
 RESTAURANT = {"一般项目": ["餐饮管理", "食品销售（仅销售预包装食品）"], "许可项目": ["餐饮服务"]}

@@ -16,10 +16,11 @@ from assistant.approval.model import Application
 from assistant.approval.rules.name import check
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DATA_DIR
+from tests.unit.approval.support import base_llc
 
 pytestmark = pytest.mark.unit
 
-BASE = json.loads((PROJECT_ROOT / "eval" / "datasets" / "approval" / "base_llc.json").read_text(encoding="utf-8"))
+BASE = base_llc()
 RULES = yaml.safe_load((PROJECT_ROOT / "knowledge" / "approval" / "rules" / "name.yaml").read_text(encoding="utf-8"))
 
 
