@@ -6,7 +6,7 @@ import copy
 import json
 from typing import Any
 
-from assistant.approval import ApprovalEngine, Decision
+from assistant.approval import Application, ApprovalEngine, Decision
 from assistant.approval.context import ReferenceData
 from assistant.approval.engine import Module
 from assistant.settings import PROJECT_ROOT
@@ -29,3 +29,29 @@ def module_engine(name: str, check: Module) -> ApprovalEngine:
 
 def severities(decision: Decision) -> dict[str, str]:
     return {f.rule: f.severity for f in decision.findings}
+
+
+def app_with(**changes: Any) -> Application:
+    """The base application with top-level fields replaced (a value of None removes the field)."""
+    raw = base_llc()
+    for key, value in changes.items():
+        if value is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    return Application(**raw)
+
+
+def dev_cases(name: str) -> list[dict[str, Any]]:
+    """A module's development set, checked for its shape: 12+ cases, 3+ clean, all four entity types."""
+    path = APPROVAL_DATA / f"dev_{name}.jsonl"
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(lines) >= 12
+    assert sum(1 for x in lines if not x["expect_rules"]) >= 3
+    assert {x["application"].get("entity_type") for x in lines} >= {
+        "有限责任公司",
+        "股份有限公司",
+        "个体工商户",
+        "个人独资企业",
+    }
+    return lines

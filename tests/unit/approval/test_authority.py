@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from typing import Any
@@ -13,7 +12,7 @@ from assistant.approval.engine import ApprovalEngine
 from assistant.approval.model import Application
 from assistant.approval.rules.authority import check
 from assistant.settings import PROJECT_ROOT
-from tests.unit.approval.support import base_llc, module_engine, severities
+from tests.unit.approval.support import app_with, base_llc, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
@@ -24,16 +23,6 @@ DEV = PROJECT_ROOT / "eval" / "datasets" / "approval" / "dev_authority.jsonl"
 @pytest.fixture(scope="module")
 def engine() -> ApprovalEngine:
     return module_engine("authority", check)
-
-
-def app_with(**changes: Any) -> Application:
-    raw = copy.deepcopy(BASE)
-    for key, value in changes.items():
-        if value is None:
-            raw.pop(key, None)
-        else:
-            raw[key] = value
-    return Application(**raw)
 
 
 rules = severities

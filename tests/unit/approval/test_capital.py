@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -16,7 +15,7 @@ from assistant.approval.model import Application
 from assistant.approval.rules.capital import _methods, check
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DATA_DIR
-from tests.unit.approval.support import base_llc, module_engine, severities
+from tests.unit.approval.support import base_llc, dev_cases, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
@@ -462,15 +461,7 @@ def test_partial_applications_do_not_crash(engine: ApprovalEngine) -> None:
 
 
 def test_dev_set(engine: ApprovalEngine) -> None:
-    lines = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(lines) >= 12
-    assert sum(1 for x in lines if not x["expect_rules"]) >= 3
-    assert {x["application"].get("entity_type") for x in lines} >= {
-        "有限责任公司",
-        "股份有限公司",
-        "个体工商户",
-        "个人独资企业",
-    }
+    lines = dev_cases("capital")
     for x in lines:
         got = {f.rule for f in engine.check(Application(**x["application"])).findings}
         assert got == set(x["expect_rules"]), (x["id"], got)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from typing import Any
@@ -14,7 +13,7 @@ from assistant.approval.model import Application
 from assistant.approval.rules.industry import check, load_index, suggest_codes
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DATA_DIR
-from tests.unit.approval.support import base_llc, module_engine, severities
+from tests.unit.approval.support import app_with, base_llc, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
@@ -25,16 +24,6 @@ DEV = PROJECT_ROOT / "eval" / "datasets" / "approval" / "dev_industry.jsonl"
 @pytest.fixture(scope="module")
 def engine() -> ApprovalEngine:
     return module_engine("industry", check)
-
-
-def app_with(**changes: Any) -> Application:
-    raw = copy.deepcopy(BASE)
-    for key, value in changes.items():
-        if value is None:
-            raw.pop(key, None)
-        else:
-            raw[key] = value
-    return Application(**raw)
 
 
 rules = severities
