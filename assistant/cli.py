@@ -87,9 +87,8 @@ def ask(
     from assistant.service import build_assistant
 
     try:
-        svc = build_assistant(get_settings())
-        svc.warm_up()
-        r = svc.ask(question, lang=lang)
+        svc = build_assistant(get_settings())  # the retriever and the model load on first use;
+        r = svc.ask(question, lang=lang)  # the approval engine, which a question never needs, is not warmed
     except DaobanError as exc:
         _fail(exc, as_json)
         return
