@@ -28,6 +28,7 @@ def _chunk_from(id_: str, doc: str, meta: dict[str, Any]) -> Chunk:
         status=meta.get("status", "current"),
         kind=meta.get("kind", "law"),
         content_hash=str(meta.get("content_hash", "")),
+        doc=str(meta.get("doc", "")),
     )
 
 

@@ -22,7 +22,7 @@ class Status(StrEnum):
 
 
 class Chunk(BaseModel):
-    """A unit of the knowledge base: one article of a law, or one section of a guide."""
+    """A unit of the knowledge base: one article of a law, one section of a guide, one FAQ entry or complaint record."""
 
     id: str
     text: str
@@ -32,8 +32,9 @@ class Chunk(BaseModel):
     chapter: str = ""
     version: str = ""  # promulgation / revision date, YYYY-MM-DD, when known
     status: Literal["current", "superseded"] = "current"
-    kind: Literal["law", "guide", "faq"] = "law"
+    kind: Literal["law", "guide", "faq", "complaint"] = "law"
     content_hash: str = ""
+    doc: str = ""  # the source document's key (e.g. laws/公司法(2023-12-29).md); re-ingestion prunes by it
 
     def metadata(self) -> dict[str, str]:
         return {
@@ -45,6 +46,7 @@ class Chunk(BaseModel):
             "status": self.status,
             "kind": self.kind,
             "content_hash": self.content_hash,
+            "doc": self.doc,
         }
 
 
