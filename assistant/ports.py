@@ -6,7 +6,7 @@ Vendor SDKs are imported only in ``assistant/adapters``; the wiring module picks
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -44,8 +44,9 @@ class VectorIndex(Protocol):
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
-    def query(self, vector: np.ndarray, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
-        """Return (chunk, cosine similarity) pairs, best first."""
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
+        """Return (chunk, cosine similarity) pairs, best first. ``where`` is a Chroma-style metadata filter:
+        ``{"status": "current"}``, ``{"kind": {"$in": [...]}}`` and ``{"$and": [...]}`` of those."""
         ...
 
     def all_chunks(self) -> list[Chunk]: ...

@@ -1,15 +1,19 @@
 """Hybrid retrieval: BM25 over jieba tokens + dense embeddings (Chroma), fused by reciprocal rank.
 
-Only current texts are retrieved; superseded laws stay in the index for history.
-An explicit reference in the question (《公司法》第四十七条) is looked up directly and ranked first.
+Only current texts are retrieved unless a caller asks for history (staff search); superseded laws stay in the
+index for that. Callers may restrict the document kinds (law / guide / faq / complaint); applicants' answers
+use the default kinds (no complaint tickets). An explicit reference in the question (《公司法》第四十七条) is
+looked up directly and ranked first.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.domain import Chunk, Passage
 from assistant.lexical import BM25Index, QueryExpander, tokenize
@@ -22,7 +26,8 @@ _REF_RE = re.compile(
 # a law name may itself contain one 《…》: 《国务院关于实施《公司法》注册资本登记管理制度的规定》第三条
 _BASIS_RE = re.compile(r"《((?:[^《》]|《[^《》]*》)+)》((?:第[一二三四五六七八九十百千零〇两]+条[、，和及]?)+)")
 _ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百千零〇两]+条")
-CURRENT = {"status": "current"}
+KINDS = ("law", "guide", "faq", "complaint")
+ANSWER_KINDS = ("law", "guide", "faq")  # what an applicant's answer may rest on
 MAX_BASIS = 2  # articles brought along per guide / FAQ passage
 
 
@@ -51,6 +56,7 @@ class HybridRetriever:
         knowledge_dir: Path | None = None,
         candidates: int = 30,
         rrf_k: int = 60,
+        default_kinds: Collection[str] = ANSWER_KINDS,
     ) -> None:
         self.embedder = embedder
         self.index = index
@@ -58,19 +64,34 @@ class HybridRetriever:
         self.knowledge_dir = knowledge_dir
         self.candidates = candidates
         self.rrf_k = rrf_k
-        self._bm25: BM25Index | None = None
-        self._chunks: dict[str, Chunk] = {}
+        self.default_kinds = tuple(default_kinds)
+        self._bm25: BM25Index | None = None  # current texts
+        self._bm25_all: BM25Index | None = None  # current + superseded, built on first use (staff history search)
+        self._chunks: dict[str, Chunk] = {}  # current texts
+        self._all: dict[str, Chunk] = {}  # every text, superseded included
         self._by_ref: dict[tuple[str, str], Chunk] = {}
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
-        """(Re)build the lexical index from the vector store's current documents."""
-        chunks = [c for c in self.index.all_chunks() if c.status == "current"]
-        bm25 = BM25Index().build((c.id, f"{c.source} {c.article} {c.chapter} {c.text}") for c in chunks)
+        """(Re)build the lexical index from the vector store's documents."""
+        every = self.index.all_chunks()
+        chunks = [c for c in every if c.status == "current"]
+        bm25 = BM25Index().build((c.id, _lexical_text(c)) for c in chunks)
         with self._lock:
+            self._all = {c.id: c for c in every}
             self._chunks = {c.id: c for c in chunks}
-            self._by_ref = {(c.source, c.article): c for c in chunks if c.article}
+            self._by_ref = {(c.source, c.article): c for c in chunks if c.article and c.kind == "law"}
             self._bm25 = bm25
+            self._bm25_all = None
+
+    def _lexical(self, include_superseded: bool) -> BM25Index:
+        if not include_superseded:
+            assert self._bm25 is not None
+            return self._bm25
+        with self._lock:
+            if self._bm25_all is None:
+                self._bm25_all = BM25Index().build((c.id, _lexical_text(c)) for c in self._all.values())
+            return self._bm25_all
 
     def warm_up(self) -> None:
         if self._bm25 is None:
@@ -89,41 +110,60 @@ class HybridRetriever:
                     break
         return hits
 
-    def retrieve(self, question: str, k: int) -> RetrievalResult:
+    def retrieve(
+        self,
+        question: str,
+        k: int,
+        *,
+        kinds: Collection[str] | None = None,
+        include_superseded: bool = False,
+    ) -> RetrievalResult:
+        """Top-k passages for a question. ``kinds`` defaults to the answer kinds; ``include_superseded`` also
+        searches superseded editions (for staff looking at history; such passages keep status "superseded")."""
         self.warm_up()
-        assert self._bm25 is not None
+        wanted = tuple(k_ for k_ in (kinds if kinds is not None else self.default_kinds) if k_ in KINDS)
+        if not wanted:
+            return RetrievalResult(passages=[], best_dense=0.0, best_lexical=0.0)
+        pool = self._all if include_superseded else self._chunks
         if self.knowledge_dir is not None:  # traditional script and written Cantonese → standard Chinese
             question = normalise_for_search(question, self.knowledge_dir)
         extra = self.expander.expand(question)
-        lexical = self._bm25.search(tokenize(question) + extra, self.candidates)
+        restricted = set(wanted) != set(KINDS)
+        lexical = self._lexical(include_superseded).search(
+            tokenize(question) + extra, self.candidates * (4 if restricted else 1)
+        )
+        if restricted:
+            lexical = [(i, s) for i, s in lexical if i in pool and pool[i].kind in wanted][: self.candidates]
         has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in question)
         dense_text = question if has_cjk or not extra else f"{question} ({' '.join(extra)})"
         qvec = self.embedder.embed_queries([dense_text])[0]
-        dense = self.index.query(qvec, self.candidates, where=CURRENT)
+        dense = self.index.query(qvec, self.candidates, where=_where(wanted, include_superseded))
 
         fused: dict[str, float] = {}
         dense_score = {c.id: s for c, s in dense}
         lex_score = dict(lexical)
         for rank, (chunk, _) in enumerate(dense):
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-            self._chunks.setdefault(chunk.id, chunk)
+            pool.setdefault(chunk.id, chunk)
         for rank, (doc_id, _) in enumerate(lexical):
             fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        for chunk in self._explicit_refs(question):
+        for chunk in self._explicit_refs(question) if "law" in wanted else []:
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0  # named by the applicant: always first
 
         ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:k]
         passages: list[Passage] = []
         seen: set[str] = set()
         for i, s in ranked:
-            found = self._chunks.get(i)
+            found = pool.get(i)
             if found is None or i in seen:
                 continue
             if len(passages) > k:  # the budget is spent; a guide is never cut off from its articles
                 break
             seen.add(i)
             passages.append(Passage(chunk=found, score=s, dense=dense_score.get(i), lexical=lex_score.get(i)))
-            if found.kind != "law":  # a guide or FAQ paraphrases the law: bring the articles it rests on
+            if (
+                found.kind != "law" and "law" in wanted
+            ):  # a guide or FAQ paraphrases the law: bring the articles it rests on
                 for ref in basis_refs(found.text)[:MAX_BASIS]:
                     basis = self._by_ref.get(ref)
                     if basis is not None and basis.id not in seen:
@@ -134,3 +174,19 @@ class HybridRetriever:
             best_dense=max(dense_score.values(), default=0.0),
             best_lexical=max(lex_score.values(), default=0.0),
         )
+
+
+def _lexical_text(c: Chunk) -> str:
+    return f"{c.source} {c.article} {c.chapter} {c.text}"
+
+
+def _where(kinds: tuple[str, ...], include_superseded: bool) -> dict[str, Any] | None:
+    """A Chroma metadata filter for the kinds and status wanted (None: no filter)."""
+    clauses: list[dict[str, Any]] = []
+    if not include_superseded:
+        clauses.append({"status": "current"})
+    if set(kinds) != set(KINDS):
+        clauses.append({"kind": {"$in": list(kinds)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -85,11 +86,11 @@ class InMemoryIndex:
             self._chunks.pop(i, None)
             self._vecs.pop(i, None)
 
-    def query(self, vector: np.ndarray, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
         items = [
             (c, float(np.dot(self._vecs[i], vector)))
             for i, c in self._chunks.items()
-            if not where or all(c.metadata().get(key) == val for key, val in where.items())
+            if not where or _matches(c.metadata(), where)
         ]
         return sorted(items, key=lambda x: x[1], reverse=True)[:k]
 
@@ -101,3 +102,17 @@ class InMemoryIndex:
 
     def count(self) -> int:
         return len(self._chunks)
+
+
+def _matches(meta: dict[str, str], where: dict[str, Any]) -> bool:
+    """The subset of Chroma's metadata filter the retriever uses: equality, $in, $and."""
+    for key, cond in where.items():
+        if key == "$and":
+            if not all(_matches(meta, c) for c in cond):
+                return False
+        elif isinstance(cond, dict):
+            if "$in" in cond and meta.get(key) not in cond["$in"]:
+                return False
+        elif meta.get(key) != cond:
+            return False
+    return True

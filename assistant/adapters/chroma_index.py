@@ -70,7 +70,7 @@ class ChromaIndex:
         for i in range(0, len(ids), _BATCH):
             self._col.delete(ids=ids[i : i + _BATCH])
 
-    def query(self, vector: np.ndarray, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
         n = self.count()
         if n == 0:
             return []

@@ -33,6 +33,9 @@ def test_vector_index_contract(index) -> None:  # type: ignore[no-untyped-def]
     assert hits[0][0].article == "第四十七条" and hits[0][0].version == "2024-07-01"
     current = index.query(vecs[3], 10, where={"status": "current"})
     assert all(c.status == "current" for c, _ in current) and len(current) == 3
+    both = {"$and": [{"status": "superseded"}, {"kind": {"$in": ["law", "faq"]}}]}
+    assert [c.article for c, _ in index.query(vecs[0], 10, where=both)] == ["第二十三条"]
+    assert index.query(vecs[0], 10, where={"kind": {"$in": ["complaint"]}}) == []
     assert index.content_hashes()[SAMPLE_CHUNKS[0].id] == SAMPLE_CHUNKS[0].content_hash
     index.delete([SAMPLE_CHUNKS[0].id])
     assert index.count() == len(SAMPLE_CHUNKS) - 1

@@ -34,6 +34,31 @@ def test_hybrid_never_returns_superseded_text_and_honours_explicit_references(sa
     assert named.passages[0].chunk.article == "第七条"
 
 
+def test_filters_by_kind_and_status_for_staff_search(sample_index) -> None:
+    from assistant.domain import Chunk
+
+    ticket = Chunk(
+        id="complaint:GD-1",
+        text="来电人反映注册资本缴足期限没说清。答复：自公司成立之日起五年内缴足。依据：《公司法》第四十七条。",
+        source="12345工单",
+        title="12345工单",
+        article="GD-1",
+        kind="complaint",
+    )
+    sample_index.upsert([ticket], HashEmbedder().embed_passages([ticket.text]))
+    r = HybridRetriever(HashEmbedder(), sample_index, QueryExpander(PROJECT_ROOT / "knowledge"))
+    q = "设立有限责任公司要几个股东 注册资本缴足"
+    default = r.retrieve(q, 10).passages
+    assert default and all(p.chunk.kind != "complaint" for p in default)  # applicants never get tickets
+    tickets = r.retrieve(q, 10, kinds={"complaint"}).passages
+    assert [p.chunk.id for p in tickets] == ["complaint:GD-1"]  # no basis articles: laws were not asked for
+    history = r.retrieve("设立有限责任公司应当有二人以上股东", 10, kinds={"law"}, include_superseded=True).passages
+    assert any(p.chunk.status == "superseded" for p in history)
+    assert all(p.chunk.kind == "law" for p in history)
+    assert all(p.chunk.status == "current" for p in r.retrieve("设立有限责任公司应当有二人以上股东", 10).passages)
+    assert r.retrieve(q, 5, kinds={"nonsense"}).passages == []
+
+
 def test_guide_brings_the_articles_it_rests_on(sample_index) -> None:
     from assistant.retrieval import basis_refs
 
