@@ -1,12 +1,11 @@
-"""Parse the law Markdown files (``# 标题``, ``<!-- INFO END -->``, ``## 章``, ``第X条`` paragraphs).
+"""Laws (法律法规): title, promulgation date and in-force status of a law document, and its articles.
 
-One chunk per article (法条). An article runs from its ``第X条`` paragraph to the next one or the next
-heading, so multi-paragraph articles stay whole.
+The date comes from the file name ``名称(YYYY-MM-DD)`` or else the latest ``YYYY年M月D日`` above the first
+article; the status from knowledge/laws.yaml plus "an older edition of the same law is superseded".
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +13,14 @@ from pathlib import Path
 import yaml
 
 from assistant.domain import Chunk
+from ingestion.document import Document
+from ingestion.loaders import markdown
+from ingestion.structure import ARTICLE_RE, LawMeta, content_hash, count_articles, division, law_chunks
 
-ARTICLE_RE = re.compile(r"^(第[一二三四五六七八九十百千零〇两]+条(?:之[一二三四五六七八九十]+)?)[\s　]*")
+__all__ = ["ARTICLE_RE", "LawStatus", "content_hash", "is_law", "law_document_chunks", "parse_law", "split_stem"]
+
 STEM_RE = re.compile(r"^(?P<name>.+?)(?:\((?P<date>\d{4}-\d{2}-\d{2})\))?$")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
 class LawStatus:
@@ -56,80 +55,60 @@ def split_stem(stem: str) -> tuple[str, str]:
     return m.group("name"), m.group("date") or ""
 
 
-def _clean(line: str) -> str:
-    return line.translate(_INVISIBLE).strip()
+def is_law(document: Document) -> bool:
+    """A law: the format says so (Markdown INFO END) or at least two paragraphs open with 第X条."""
+    return document.is_law or count_articles(document.blocks) >= 2
 
 
-def parse_law(path: Path, status: LawStatus) -> Iterator[Chunk]:
-    stem = path.stem
-    text = path.read_text(encoding="utf-8")
-    head, sep, body = text.partition("<!-- INFO END -->")
-    if not sep:
-        head, body = "", text
-    title_lines = [_clean(x)[2:].strip() for x in head.splitlines() if x.startswith("# ")]
-    title = "".join(title_lines) or stem
-    source = status.short_name(stem)
-    _, date = split_stem(stem)
-    version = status.effective.get(stem, date)
-    chapter = ""
-    article = ""
-    paras: list[str] = []
-    seen: dict[str, int] = {}
-
-    def flush() -> Chunk | None:
-        if not article or not paras:
-            return None
-        body_text = "\n".join(paras)
-        n = seen.get(article, 0)
-        seen[article] = n + 1
-        suffix = f"-{n}" if n else ""
-        return Chunk(
-            id=f"law:{stem}:{article}{suffix}",
-            text=body_text,
-            source=source,
-            title=title,
-            article=article,
-            chapter=chapter,
-            version=version,
-            status="superseded" if status.status(stem) == "superseded" else "current",
-            kind="law",
-            content_hash=content_hash(f"{title}|{version}|{chapter}|{body_text}"),
-        )
-
-    for raw in body.splitlines():
-        line = _clean(raw)
-        if not line:
-            continue
-        if line.startswith("#"):
-            done = flush()
-            if done:
-                yield done
-            article, paras = "", []
-            heading = line.lstrip("#").strip()
-            if re.match(r"^第.+章", heading) or not chapter or raw.startswith("## "):
-                chapter = re.sub(r"\s+", " ", heading)
-            continue
-        m = ARTICLE_RE.match(line)
-        if m:
-            done = flush()
-            if done:
-                yield done
-            article, paras = m.group(1), [line]
-        elif article:
-            paras.append(line)
-    done = flush()
-    if done:
-        yield done
+def _front(document: Document) -> tuple[str, str]:
+    """(title, front-matter text): for formats without a marked head, the paragraphs above the first article."""
+    if document.is_law:
+        return document.title, document.preamble
+    head = []
+    for b in document.blocks:
+        if division(b) or ARTICLE_RE.match(b.text):
+            break
+        head.append(b.text)
+    title = document.title
+    if not title and head and len(head[0]) <= 60 and "。" not in head[0]:
+        title = head[0]
+    return title, "\n".join(head)
 
 
-def is_law_file(path: Path) -> bool:
-    return path.suffix == ".md" and "<!-- INFO END -->" in path.read_text(encoding="utf-8")
+def latest_date(text: str) -> str:
+    dates = [f"{y}-{int(m):02d}-{int(d):02d}" for y, m, d in DATE_RE.findall(text)]
+    return max(dates, default="")
+
+
+def law_document_chunks(document: Document, *, stem: str, status: LawStatus, doc: str) -> list[Chunk]:
+    title, front = _front(document)
+    name, date = split_stem(stem)
+    version = status.effective.get(stem) or date or latest_date(front)
+    meta = LawMeta(
+        stem=stem,
+        title=re.sub(r"\s+", "", title) or name,
+        source=status.short_name(stem),
+        version=version,
+        status=status.status(stem),
+        doc=doc,
+    )
+    return law_chunks(document.blocks, meta)
+
+
+def parse_law(path: Path, status: LawStatus, doc: str = "") -> Iterator[Chunk]:
+    """The articles of one law Markdown file (kept for callers of the first ingestion API)."""
+    document = markdown.load(path)
+    yield from law_document_chunks(
+        document, stem=path.stem, status=status, doc=doc or f"{path.parent.name}/{path.name}"
+    )
 
 
 def load_laws(laws_dir: Path, knowledge_dir: Path) -> list[Chunk]:
-    files = sorted(p for p in laws_dir.glob("*.md") if is_law_file(p))
-    status = LawStatus(knowledge_dir, [p.stem for p in files])
-    chunks: list[Chunk] = []
-    for f in files:
-        chunks.extend(parse_law(f, status))
-    return chunks
+    """Every law Markdown file in a folder (the other formats go through ingestion.pipeline.load)."""
+    docs = {p: markdown.load(p) for p in sorted(laws_dir.glob("*.md"))}
+    laws = {p: d for p, d in docs.items() if d.is_law}
+    status = LawStatus(knowledge_dir, [p.stem for p in laws])
+    out: list[Chunk] = []
+    for p, d in laws.items():
+        out.extend(law_document_chunks(d, stem=p.stem, status=status, doc=f"{laws_dir.name}/{p.name}"))
+    return out
