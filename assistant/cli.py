@@ -44,37 +44,75 @@ def serve(
     from assistant.api.app import create_app
 
     if ingest_first:
-        ingest([], as_json=False)
+        try:
+            ingest([], as_json=False)
+        except typer.Exit as exc:
+            if exc.exit_code != 1:  # 1: some files failed and were named; the rest is indexed, so serve it
+                raise
     uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Law folders, guide folders or Markdown files")] = [],  # noqa: B006
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Folders or files: .md .txt .html .pdf .docx (laws, guides), .csv .jsonl")
+    ] = [],  # noqa: B006
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
-    """Chunk, embed and index the corpus (default: the laws in the data dir and knowledge/guides)."""
-    from assistant import wiring
-    from ingestion.pipeline import collect, default_sources, ingest_default
-    from ingestion.pipeline import ingest as run_ingest
+    """Load, chunk, embed and index documents (default: the laws in the data dir and knowledge/guides, faq,
+    complaints). Unchanged chunks are skipped, vanished ones removed. Exit 0: everything ingested; 1: some files
+    failed (named with the reason; the rest ingested); 2: a path does not exist."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingestion.pipeline import default_sources, ingest_default, ingest_paths
 
     s = get_settings()
-    progress = None if as_json else lambda d, t: typer.echo(f"\r  embedded {d}/{t}", nl=False, err=True)
     sources = paths or default_sources(s.data_dir, s.knowledge_dir)
     missing = [str(p) for p in sources if not p.exists()]
     if missing:
         typer.echo(f"错误：找不到 {', '.join(missing)}（数据目录由 DAOBAN_DATA_DIR 设置）", err=True)
+        typer.echo(f"Error: not found: {', '.join(missing)} (the data dir is set by DAOBAN_DATA_DIR)", err=True)
         raise typer.Exit(2)
-    if paths:
-        wiring.configure(s)
-        chunks = collect(paths, s.knowledge_dir)
-        report = run_ingest(chunks, wiring.build_embedder(s), wiring.build_index(s), progress=progress)
-    else:
-        report = ingest_default(s, progress)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=as_json,
+    )
+    files = bar.add_task("读取文件 files", total=None)
+    batches = bar.add_task("嵌入 embedding", total=None, visible=False)
+
+    def on_file(done: int, total: int) -> None:
+        bar.update(files, completed=done, total=total)
+
+    def on_embed(done: int, total: int) -> None:
+        bar.update(batches, completed=done, total=total, visible=True)
+
+    try:
+        with bar:
+            if paths:
+                report = ingest_paths(paths, s, progress=on_embed, file_progress=on_file)
+            else:
+                report = ingest_default(s, on_embed, on_file)
+    except DaobanError as exc:
+        _fail(exc, as_json)
     if as_json:
-        typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
-        typer.echo(f"\ningested: {report}")
+        typer.echo(
+            f"已处理 {report.files} 个文件、{report.total} 个片段：新增或更新 {report.added}，未变 {report.unchanged}，"
+            f"删除 {report.deleted}，失败 {len(report.failed)}（{report.seconds:.1f} 秒）\n{report}"
+        )
+        if report.failed:
+            typer.echo("失败的文件 / Failed files:")
+        for f in report.failed:
+            typer.echo(f"  {f.file}：{f.reason} / {f.reason_en}")
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -245,6 +283,88 @@ def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     else:
         for r in rows:
             typer.echo(f"{'✓' if r['installed'] else '·'} {r['name']:40s} {r['purpose']}")
+
+
+# --- staff: law browser, search, policy digests (一键获取政策要点) ------------------------------------------
+def _knowledge():  # -> KnowledgeBase (imported lazily: the CLI starts fast)
+    from assistant import wiring
+    from assistant.policy import KnowledgeBase
+
+    s = get_settings()
+    wiring.configure(s)
+    return KnowledgeBase(s, wiring.build_index(s))  # the embedder / chat model load only when needed
+
+
+@app.command()
+def law(
+    name: Annotated[str | None, typer.Argument(help="Law: 公司法, 市场主体登记条例, company law (none: list)")] = None,
+    article: Annotated[str | None, typer.Argument(help="Article: 第47条, 第四十七条, 47")] = None,
+    history: Annotated[bool, typer.Option("--all", help="Superseded editions too (labelled 已失效)")] = False,
+    version: Annotated[str | None, typer.Option(help="An edition date, e.g. 2018-10-26")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Browse the law catalogue: every law, one law's articles by chapter, or one article."""
+    from assistant.policy import text
+
+    try:
+        kb = _knowledge()
+        if name is None:
+            laws = kb.laws(include_superseded=history)
+            out, body = [x.model_dump(mode="json") for x in laws], text.laws_text(laws)
+        elif article is None:
+            arts = kb.law_articles(name, include_superseded=history, version=version)
+            out, body = arts.model_dump(mode="json"), text.articles_text(arts)
+        else:
+            view = kb.article(name, article, include_superseded=history, version=version)
+            out, body = view.model_dump(mode="json"), text.article_text(view)
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    typer.echo(json.dumps(out, ensure_ascii=False, indent=2) if as_json else body)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words, or a reference such as 公司法第47条")],
+    kind: Annotated[list[str], typer.Option("--kind", help="law | guide | faq | complaint (repeatable)")] = [],  # noqa: B006
+    all_status: Annotated[bool, typer.Option("--all-status", help="Superseded editions too")] = False,
+    law_name: Annotated[str | None, typer.Option("--law", help="Only this law")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many hits")] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Staff search over laws, guides, FAQ and complaint records, with kind and in-force filters."""
+    from assistant.policy import text
+
+    try:
+        res = _knowledge().search(
+            query, kinds=kind or None, status="all" if all_status else "current", law=law_name, k=k
+        )
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    typer.echo(res.model_dump_json(indent=2) if as_json else text.search_text(res))
+
+
+@app.command()
+def digest(
+    law_name: Annotated[str | None, typer.Argument(metavar="LAW", help="Law, e.g. 公司法")] = None,
+    article: Annotated[str | None, typer.Argument(help="Article, e.g. 第四十七条")] = None,
+    chunk_id: Annotated[str | None, typer.Option("--id", help="Or a guide section / FAQ entry id")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Also the model's plain-language summary (slow)")] = False,
+    history: Annotated[bool, typer.Option("--all", help="Allow superseded editions")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """一键获取政策要点: key points, the service steps resting on the article, an optional grounded summary."""
+    from assistant.policy import text
+
+    try:
+        d = _knowledge().digest(
+            law=law_name, article=article, chunk_id=chunk_id, summary=summary, include_superseded=history
+        )
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    typer.echo(d.model_dump_json(indent=2) if as_json else text.digest_text(d))
 
 
 def main() -> None:

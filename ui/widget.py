@@ -16,6 +16,7 @@ from assistant.errors import DaobanError
 from assistant.service import Assistant
 from ui.approval_tab import build_approval_tab
 from ui.render import render_turn
+from ui.staff_tab import mount_staff
 
 EXAMPLES = ["注册资本要一次交齐吗", "个体户可以起什么名字", "开公司需要准备哪些材料", "营业执照丢了怎么办"]
 
@@ -118,3 +119,4 @@ def build_widget(get_service: Callable[[], Assistant]) -> gr.Blocks:
 
 def mount_widget(app: FastAPI, get_service: Callable[[], Assistant]) -> None:
     gr.mount_gradio_app(app, build_widget(get_service), path="/ui", css=CSS, footer_links=[], ssr_mode=False)
+    mount_staff(app, get_service)  # the staff law browser (法规检索) at /staff: a page of its own

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from assistant.api.knowledge import build_knowledge_router
 from assistant.api.schemas import (
     ChatRequest,
     ChatResponse,
@@ -58,6 +59,8 @@ def create_app(
 
     def svc() -> Assistant:
         return holder["svc"]
+
+    app.include_router(build_knowledge_router(svc))  # /v1/knowledge: staff law browser, search, digests
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):

@@ -29,7 +29,8 @@ class Chunk(BaseModel):
     source: str  # short name, e.g. 公司法
     title: str  # full title, e.g. 中华人民共和国公司法
     article: str = ""  # e.g. 第四十七条; empty for guides
-    chapter: str = ""
+    chapter: str = ""  # 编 / 章 of a law article, e.g. "第三章 有限责任公司的设立和组织机构"
+    section: str = ""  # 节 within the chapter, when the law has sections
     version: str = ""  # promulgation / revision date, YYYY-MM-DD, when known
     status: Literal["current", "superseded"] = "current"
     kind: Literal["law", "guide", "faq", "complaint"] = "law"
@@ -42,6 +43,7 @@ class Chunk(BaseModel):
             "title": self.title,
             "article": self.article,
             "chapter": self.chapter,
+            "section": self.section,
             "version": self.version,
             "status": self.status,
             "kind": self.kind,
@@ -57,6 +59,7 @@ class Passage(BaseModel):
     score: float = 0.0  # fused score (higher is better)
     dense: float | None = None  # cosine similarity, when the dense retriever saw it
     lexical: float | None = None
+    basis_of: str | None = None  # set on an article brought along by the guide / FAQ passage with this id
 
     @property
     def label(self) -> str:
