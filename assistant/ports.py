@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from assistant.domain import ChatMessage, Chunk
+from assistant.domain import ChatMessage, Chunk, Passage
 
 
 @runtime_checkable
@@ -54,6 +54,15 @@ class VectorIndex(Protocol):
     def content_hashes(self) -> dict[str, str]: ...
 
     def count(self) -> int: ...
+
+
+@runtime_checkable
+class Reranker(Protocol):
+    """Reorders a retrieval shortlist (best first); may drop passages it judges irrelevant."""
+
+    name: str
+
+    def rerank(self, question: str, passages: list[Passage]) -> list[Passage]: ...
 
 
 @runtime_checkable

@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.domain import Chunk, Passage
 from assistant.lexical import BM25Index, QueryExpander, tokenize
-from assistant.ports import Embedder, VectorIndex
+from assistant.ports import Embedder, Reranker, VectorIndex
 from assistant.textnorm import normalise_for_search
 
 _REF_RE = re.compile(
@@ -57,6 +57,9 @@ class HybridRetriever:
         candidates: int = 30,
         rrf_k: int = 60,
         default_kinds: Collection[str] = ANSWER_KINDS,
+        lexical_weight: float = 0.5,
+        reranker: Reranker | None = None,
+        rerank_depth: int = 20,
     ) -> None:
         self.embedder = embedder
         self.index = index
@@ -65,6 +68,9 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.default_kinds = tuple(default_kinds)
+        self.lexical_weight = lexical_weight
+        self.reranker = reranker
+        self.rerank_depth = rerank_depth
         self._bm25: BM25Index | None = None  # current texts
         self._bm25_all: BM25Index | None = None  # current + superseded, built on first use (staff history search)
         self._chunks: dict[str, Chunk] = {}  # current texts
@@ -138,37 +144,47 @@ class HybridRetriever:
         dense_text = question if has_cjk or not extra else f"{question} ({' '.join(extra)})"
         qvec = self.embedder.embed_queries([dense_text])[0]
         dense = self.index.query(qvec, self.candidates, where=_where(wanted, include_superseded))
+        for chunk, _ in dense:
+            pool.setdefault(chunk.id, chunk)
 
         fused: dict[str, float] = {}
         dense_score = {c.id: s for c, s in dense}
         lex_score = dict(lexical)
-        for rank, (chunk, _) in enumerate(dense):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-            pool.setdefault(chunk.id, chunk)
-        for rank, (doc_id, _) in enumerate(lexical):
-            fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        for weight, ids in (
+            (1.0, [c.id for c, _ in dense]),
+            (self.lexical_weight, [i for i, _ in lexical]),
+        ):
+            for rank, doc_id in enumerate(ids):
+                fused[doc_id] = fused.get(doc_id, 0.0) + weight / (self.rrf_k + rank + 1)
         for chunk in self._explicit_refs(question) if "law" in wanted else []:
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0  # named by the applicant: always first
 
-        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:k]
+        shortlist = [
+            Passage(chunk=pool[i], score=s, dense=dense_score.get(i), lexical=lex_score.get(i))
+            for i, s in sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: self.rerank_depth]
+            if i in pool
+        ]
+        if self.reranker is not None and len(shortlist) > 1:
+            shortlist = self.reranker.rerank(question, shortlist)
         passages: list[Passage] = []
         seen: set[str] = set()
-        for i, s in ranked:
-            found = pool.get(i)
-            if found is None or i in seen:
-                continue
-            if len(passages) > k:  # the budget is spent; a guide is never cut off from its articles
+        primaries = 0  # k ranked results; the articles a guide / FAQ brings along do not count against k
+        for p in shortlist:
+            if primaries >= k:
                 break
-            seen.add(i)
-            passages.append(Passage(chunk=found, score=s, dense=dense_score.get(i), lexical=lex_score.get(i)))
-            if (
-                found.kind != "law" and "law" in wanted
-            ):  # a guide or FAQ paraphrases the law: bring the articles it rests on
-                for ref in basis_refs(found.text)[:MAX_BASIS]:
+            if p.chunk.id in seen:
+                continue
+            primaries += 1
+            seen.add(p.chunk.id)
+            passages.append(p)
+            if p.chunk.kind != "law" and "law" in wanted:  # a guide / FAQ paraphrases the law: bring its articles
+                for ref in basis_refs(p.chunk.text)[:MAX_BASIS]:
                     basis = self._by_ref.get(ref)
                     if basis is not None and basis.id not in seen:
                         seen.add(basis.id)
-                        passages.append(Passage(chunk=basis, score=s, dense=dense_score.get(basis.id)))
+                        passages.append(
+                            Passage(chunk=basis, score=p.score, dense=dense_score.get(basis.id), basis_of=p.chunk.id)
+                        )
         return RetrievalResult(
             passages=passages,
             best_dense=max(dense_score.values(), default=0.0),

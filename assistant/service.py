@@ -14,7 +14,7 @@ from assistant.lexical import QueryExpander
 from assistant.pipeline import steps
 from assistant.pipeline.context import TurnContext
 from assistant.pipeline.runner import Step, run_steps
-from assistant.ports import ChatModel, Embedder, VectorIndex
+from assistant.ports import ChatModel, Embedder, Reranker, VectorIndex
 from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
@@ -53,7 +53,9 @@ class Assistant:
             QueryExpander(settings.knowledge_dir),
             candidates=settings.candidates,
             rrf_k=settings.rrf_k,
+            lexical_weight=settings.lexical_weight,
             knowledge_dir=settings.knowledge_dir,
+            reranker=build_reranker(settings, chat),
         )
         self._steps: list[Step] = [
             steps.Normalize(self.replies, settings.max_message_chars),
@@ -154,6 +156,14 @@ class Assistant:
         receipt = self.audit.append("submission", record)
         status = "submitted" if decision.decision == "pass" else "submitted_for_review"
         return {"receipt": receipt, "status": status, "decision": decision.model_dump(mode="json")}
+
+
+def build_reranker(settings: Settings, chat: ChatModel) -> Reranker | None:
+    if settings.reranker == "llm":
+        from assistant.rerank import LlmJudgeReranker
+
+        return LlmJudgeReranker(chat, load_prompt(settings.prompts_dir, "rerank"), depth=settings.rerank_depth)
+    return None
 
 
 def build_assistant(settings: Settings) -> Assistant:

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     top_k: int = Field(default=3, ge=1, le=20)
     candidates: int = Field(default=30, ge=5, le=200)
     rrf_k: int = 60
+    lexical_weight: float = Field(
+        default=0.5, ge=0.0, le=2.0, description="Weight of the BM25 list in the fusion (the dense list weighs 1)."
+    )
+    reranker: Literal["none", "llm"] = Field(
+        default="none",
+        description="Reorder the retrieval shortlist: none (fusion order) or llm (the chat model as a relevance "
+        "judge; costs about one prompt of the local model per question, see eval/bench_rerank.py).",
+    )
+    rerank_depth: int = Field(default=5, ge=2, le=20, description="Shortlist size the reranker judges.")
     min_relevance: float = Field(
         default=0.80, description="Dense cosine floor below which a question counts as unanswerable."
     )
