@@ -200,7 +200,7 @@ class ChromaIndex:
         if where and _matches(where, {}) is not None:
             # Chroma evaluates a metadata filter over every record (~5 ms per 1k records, 0.5 s at 100k):
             # search unfiltered with room to spare and filter here; only when too few pass, let Chroma filter
-            for fetch in (min(n, 2 * k + 10), min(n, 8 * k)):
+            for fetch in (min(n, 3 * k + 10), min(n, 10 * k)):  # superseded editions crowd near neighbours
                 hits = [h for h in self._search(vector, fetch, None) if _matches(where, h[2])]
                 if len(hits) >= k or fetch >= n:
                     return [(_chunk_from(i, d, m), 1.0 - dist) for i, d, m, dist in hits[:k]]

