@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from assistant.approval import Application, ApprovalEngine, Decision
 from assistant.domain import Status, TurnResult
 from assistant.errors import UserError
+from assistant.guardrails.steps import Guardrails, MaskPII, OutputGuard, Screen
 from assistant.lexical import QueryExpander
 from assistant.pipeline import steps
 from assistant.pipeline.context import TurnContext
@@ -57,12 +58,21 @@ class Assistant:
             knowledge_dir=settings.knowledge_dir,
             reranker=build_reranker(settings, chat),
         )
+        guards = Guardrails.load(settings.knowledge_dir, settings.data_dir)
         self._steps: list[Step] = [
             steps.Normalize(self.replies, settings.max_message_chars),
+            MaskPII(guards),  # before anything stores, retrieves or prompts with the question
+            Screen(guards, self.replies),
             steps.ScopeGate(self.replies, steps.DomainTerms(settings.knowledge_dir)),
             steps.Retrieve(self.retriever, settings.top_k),
             steps.RelevanceGate(self.replies, settings.min_relevance, settings.min_lexical),
-            steps.Answer(chat, load_prompt(settings.prompts_dir, "answer"), self.replies, settings.llm_max_tokens),
+            steps.Answer(
+                chat,
+                load_prompt(settings.prompts_dir, "answer"),
+                self.replies,
+                settings.llm_max_tokens,
+                OutputGuard(guards),
+            ),
         ]
         self.approval = ApprovalEngine.from_settings(settings)
         self.audit = AuditLog(settings.sqlalchemy_url)

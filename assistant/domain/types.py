@@ -19,6 +19,8 @@ class Status(StrEnum):
     NO_ANSWER = "no_answer"  # nothing relevant was retrieved
     INVALID_INPUT = "invalid_input"
     MODEL_UNAVAILABLE = "model_unavailable"
+    REFUSED_INJECTION = "refused_injection"  # prompt-injection / jailbreak attempt (guardrails)
+    REFUSED_SENSITIVE = "refused_sensitive"  # a listed sensitive word in the question (guardrails)
 
 
 class Chunk(BaseModel):

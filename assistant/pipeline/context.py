@@ -25,6 +25,7 @@ class TurnContext:
     status: Status | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     on_token: Callable[[str], None] | None = None
+    pii: dict[str, str] = field(default_factory=dict, repr=False)  # placeholder → original; never logged or stored
 
     def stop(self, status: Status, answer: str = "") -> None:
         self.status = status

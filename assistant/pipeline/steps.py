@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
@@ -184,6 +185,14 @@ def extractive_answer(passages: list[Passage], lead: str, n: int = 1) -> tuple[s
     return body, cites
 
 
+class OutputCheck(Protocol):
+    """The guardrails' hook into Answer (assistant/guardrails/steps.py OutputGuard)."""
+
+    def blocks(self, draft: str, shown: list[Passage]) -> bool: ...
+
+    def display(self, text: str, ctx: TurnContext) -> str: ...
+
+
 @dataclass
 class Answer:
     """Ask the model for a grounded answer; fall back to quoting the article when the check fails."""
@@ -192,8 +201,14 @@ class Answer:
     prompt: PromptTemplate
     replies: Replies
     max_tokens: int
+    guard: OutputCheck | None = None
 
     def __call__(self, ctx: TurnContext) -> None:
+        self._answer(ctx)
+        if self.guard is not None:
+            ctx.answer = self.guard.display(ctx.answer, ctx)
+
+    def _answer(self, ctx: TurnContext) -> None:
         lang_instruction = (
             "Answer in English; keep law names and article numbers in Chinese." if ctx.lang == "en" else ""
         )
@@ -219,6 +234,11 @@ class Answer:
             ctx.stop(Status.NO_ANSWER, self.replies.get(Status.NO_ANSWER, ctx.lang))
             return
         shown = ctx.passages[:PROMPT_PASSAGES]  # the model may cite only what it was shown
+        if self.guard is not None and self.guard.blocks(draft, shown):
+            text, cites = extractive_answer(ctx.passages, self.replies.get(Status.ANSWERED_EXTRACTIVE, ctx.lang))
+            ctx.citations = cites
+            ctx.stop(Status.ANSWERED_EXTRACTIVE, text)
+            return
         check = check_answer(draft, shown, ctx.question)
         if not check.ok:
             n, share = best_passage_for(draft, check.cited, shown)
