@@ -22,6 +22,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PASSAGE_CHARS = 300
 PROMPT_PASSAGES = 4  # prompt evaluation runs at ~19 tokens/s on 2 cores: the prompt budget is the latency budget
 _MARKS = re.compile(r"\s*\[\d{1,2}\]")
+# full-width letters and digits (ｈｅｌｌｏ，１２３) typed by Chinese IMEs → ASCII; CJK punctuation is left alone
+_FULLWIDTH_ALNUM = {
+    c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)
+}
 
 
 class Replies:
@@ -51,7 +55,7 @@ class Normalize:
     max_chars: int
 
     def __call__(self, ctx: TurnContext) -> None:
-        text = _CONTROL.sub("", ctx.message or "").strip()
+        text = _CONTROL.sub("", ctx.message or "").strip().translate(_FULLWIDTH_ALNUM)
         text = re.sub(r"\s+", " ", text)
         if len(text) > self.max_chars:
             raise UserError(

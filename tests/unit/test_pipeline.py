@@ -61,6 +61,12 @@ def test_empty_or_meaningless_input_is_invalid(make_assistant, message: str) -> 
     assert r.status == Status.INVALID_INPUT and r.answer and not chat.calls
 
 
+def test_full_width_english_is_a_question_not_empty_input(make_assistant) -> None:
+    chat = ScriptedChat(["Yes [1]"])
+    r = make_assistant(chat).ask("Ｈｏｗ ｍａｎｙ ｓｈａｒｅｈｏｌｄｅｒｓ can a limited liability company have")
+    assert r.status != Status.INVALID_INPUT and r.answer
+
+
 def test_oversized_input_is_a_user_error_in_both_languages(make_assistant) -> None:
     with pytest.raises(UserError) as exc:
         make_assistant(ScriptedChat()).ask("公司" * 5000)
