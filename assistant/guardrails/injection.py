@@ -70,8 +70,10 @@ def raw_view(text: str) -> str:
 
 def norm_view(text: str) -> str:
     """Lower case, punctuation → space, spaced-out letters joined, no gaps between Chinese characters."""
-    s = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), raw_view(text))  # a wider gap still parts words
-    s = _NOT_WORD.sub(" ", s).strip()
+    # punctuation first, so dotted letters (i.g.n.o.r.e) count as spaced letters; a wider gap stays wider
+    s = _NOT_WORD.sub(lambda m: " " if len(m.group(0)) == 1 else "  ", raw_view(text))
+    s = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), s)
+    s = re.sub(" +", " ", s).strip()
     return _CJK_GAP.sub("", s)
 
 
