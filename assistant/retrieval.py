@@ -104,6 +104,11 @@ class HybridRetriever:
             self.refresh()
 
     @property
+    def every_chunk(self) -> dict[str, Chunk]:
+        """Every indexed chunk by id, superseded ones included: a new dict after each refresh (empty before)."""
+        return self._all
+
+    @property
     def size(self) -> int:
         return len(self._chunks)
 

@@ -48,16 +48,7 @@ class Assistant:
         self.index = index
         self.store = store
         self.replies = steps.Replies(settings.knowledge_dir)
-        self.retriever = HybridRetriever(
-            embedder,
-            index,
-            QueryExpander(settings.knowledge_dir),
-            candidates=settings.candidates,
-            rrf_k=settings.rrf_k,
-            lexical_weight=settings.lexical_weight,
-            knowledge_dir=settings.knowledge_dir,
-            reranker=build_reranker(settings, chat),
-        )
+        self.retriever = build_retriever(settings, embedder, index, lambda: chat)
         guards = Guardrails.load(settings.knowledge_dir, settings.data_dir)
         self._steps: list[Step] = [
             steps.Normalize(self.replies, settings.max_message_chars),
@@ -168,11 +159,28 @@ class Assistant:
         return {"receipt": receipt, "status": status, "decision": decision.model_dump(mode="json")}
 
 
-def build_reranker(settings: Settings, chat: ChatModel) -> Reranker | None:
+def build_retriever(
+    settings: Settings, embedder: Embedder, index: VectorIndex, chat: Callable[[], ChatModel]
+) -> HybridRetriever:
+    """The hybrid retriever as the settings describe it (the service's and the staff knowledge base's).
+    ``chat`` is called only when the reranker needs the model, so staff search works without one."""
+    return HybridRetriever(
+        embedder,
+        index,
+        QueryExpander(settings.knowledge_dir),
+        candidates=settings.candidates,
+        rrf_k=settings.rrf_k,
+        lexical_weight=settings.lexical_weight,
+        knowledge_dir=settings.knowledge_dir,
+        reranker=build_reranker(settings, chat),
+    )
+
+
+def build_reranker(settings: Settings, chat: Callable[[], ChatModel]) -> Reranker | None:
     if settings.reranker == "llm":
         from assistant.rerank import LlmJudgeReranker
 
-        return LlmJudgeReranker(chat, load_prompt(settings.prompts_dir, "rerank"), depth=settings.rerank_depth)
+        return LlmJudgeReranker(chat(), load_prompt(settings.prompts_dir, "rerank"), depth=settings.rerank_depth)
     return None
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.domain import ChatMessage, Chunk
 from assistant.errors import UpstreamError
+from assistant.metadata_filter import matches
 
 
 class ScriptedChat:
@@ -90,7 +91,7 @@ class InMemoryIndex:
         items = [
             (c, float(np.dot(self._vecs[i], vector)))
             for i, c in self._chunks.items()
-            if not where or _matches(c.metadata(), where)
+            if not where or _where(where, c.metadata())
         ]
         return sorted(items, key=lambda x: x[1], reverse=True)[:k]
 
@@ -104,15 +105,8 @@ class InMemoryIndex:
         return len(self._chunks)
 
 
-def _matches(meta: dict[str, str], where: dict[str, Any]) -> bool:
-    """The subset of Chroma's metadata filter the retriever uses: equality, $in, $and."""
-    for key, cond in where.items():
-        if key == "$and":
-            if not all(_matches(meta, c) for c in cond):
-                return False
-        elif isinstance(cond, dict):
-            if "$in" in cond and meta.get(key) not in cond["$in"]:
-                return False
-        elif meta.get(key) != cond:
-            return False
-    return True
+def _where(where: dict[str, Any], meta: dict[str, str]) -> bool:
+    verdict = matches(where, meta)
+    if verdict is None:
+        raise ValueError(f"metadata filter not supported by the in-memory index: {where}")
+    return verdict

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.domain import Chunk
+from assistant.metadata_filter import matches
 
 _BATCH = 2000
 _PAGE = 10_000  # records per get() when reading a whole collection
@@ -43,32 +44,6 @@ def _chunk_from(id_: str, doc: str, meta: dict[str, Any]) -> Chunk:
         content_hash=str(meta.get("content_hash", "")),
         doc=str(meta.get("doc", "")),
     )
-
-
-def _compare(op: str, value: Any, arg: Any) -> bool | None:
-    if op in ("$eq", "$ne"):
-        return (value == arg) == (op == "$eq")
-    if op in ("$in", "$nin") and isinstance(arg, list):
-        return (value in arg) == (op == "$in")
-    return None
-
-
-def _matches(where: dict[str, Any], meta: dict[str, Any]) -> bool | None:
-    """Evaluate a Chroma metadata filter on one record: ``{"f": v}``, ``{"f": {"$eq"|"$ne"|"$in"|"$nin": …}}``,
-    ``{"$and"|"$or": [...]}``. None for anything else (then Chroma evaluates it)."""
-    results: list[bool | None] = []
-    for key, cond in where.items():
-        if key in ("$and", "$or") and isinstance(cond, list):
-            parts = [_matches(c, meta) for c in cond]
-            results.append(None if None in parts else all(parts) if key == "$and" else any(parts))
-        elif key.startswith("$") or (isinstance(cond, dict) and len(cond) != 1):
-            return None
-        elif isinstance(cond, dict):
-            op, arg = next(iter(cond.items()))
-            results.append(_compare(op, meta.get(key), arg))
-        else:
-            results.append(meta.get(key) == cond)
-    return None if None in results else all(results)
 
 
 class ChromaIndex:
@@ -197,11 +172,11 @@ class ChromaIndex:
         if n == 0:
             return []
         k = min(k, n)
-        if where and _matches(where, {}) is not None:
+        if where and matches(where, {}) is not None:
             # Chroma evaluates a metadata filter over every record (~5 ms per 1k records, 0.5 s at 100k):
             # search unfiltered with room to spare and filter here; only when too few pass, let Chroma filter
             for fetch in (min(n, 3 * k + 10), min(n, 10 * k)):  # superseded editions crowd near neighbours
-                hits = [h for h in self._search(vector, fetch, None) if _matches(where, h[2])]
+                hits = [h for h in self._search(vector, fetch, None) if matches(where, h[2])]
                 if len(hits) >= k or fetch >= n:
                     return [(_chunk_from(i, d, m), 1.0 - dist) for i, d, m, dist in hits[:k]]
         return [(_chunk_from(i, d, m), 1.0 - dist) for i, d, m, dist in self._search(vector, k, where)]

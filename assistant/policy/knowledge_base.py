@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from assistant.domain import Chunk
 from assistant.errors import UserError
-from assistant.lexical import BM25Index, QueryExpander
+from assistant.lexical import BM25Index
 from assistant.policy import search as search_mod
 from assistant.policy.catalogue import STATUS_LABEL, Law, LawCatalogue, LawEdition, LawLookupError
 from assistant.policy.keypoints import key_points
@@ -92,23 +92,17 @@ class KnowledgeBase:
         with self._lock:
             if self._retriever is None:
                 from assistant import wiring
+                from assistant.service import build_retriever
 
                 s = self.settings
                 wiring.configure(s)
-                self._retriever = HybridRetriever(
-                    wiring.build_embedder(s),
-                    self.index,
-                    QueryExpander(s.knowledge_dir),
-                    candidates=s.candidates,
-                    rrf_k=s.rrf_k,
-                    knowledge_dir=s.knowledge_dir,
-                )
+                self._retriever = build_retriever(s, wiring.build_embedder(s), self.index, self._chat_model)
             return self._retriever
 
     def catalogue(self) -> LawCatalogue:
         """Built from the retriever's chunks (or the index); rebuilt whenever the retriever refreshes."""
-        # HybridRetriever keeps every chunk in ``_all`` and replaces that dict on each refresh
-        every: dict[str, Chunk] | None = getattr(self._retriever, "_all", None) or None
+        # the retriever replaces its every_chunk dict on each refresh: a new dict means a new catalogue
+        every: dict[str, Chunk] | None = (self._retriever.every_chunk or None) if self._retriever else None
         with self._lock:
             if self._catalogue is None or (every is not None and every is not self._token):
                 chunks = list(every.values()) if every is not None else self.index.all_chunks()

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from assistant.adapters import chroma_index
-from assistant.adapters.chroma_index import ChromaIndex, _matches
+from assistant.adapters.chroma_index import ChromaIndex
 from assistant.domain import Chunk
+from assistant.metadata_filter import matches
 
 pytestmark = pytest.mark.integration
 N = 300
@@ -81,8 +82,8 @@ def test_whole_collection_reads_are_paged(
 
 def test_filter_evaluation_matches_chroma_semantics() -> None:
     meta = {"status": "current", "kind": "law"}
-    assert _matches({"status": "current"}, meta) is True
-    assert _matches({"status": {"$ne": "current"}}, meta) is False
-    assert _matches({"$and": [{"status": "current"}, {"kind": {"$in": ["faq"]}}]}, meta) is False
-    assert _matches({"$or": [{"kind": "faq"}, {"kind": {"$nin": ["guide"]}}]}, meta) is True
-    assert _matches({"kind": {"$gt": 1}}, meta) is None  # not evaluated here: Chroma filters it
+    assert matches({"status": "current"}, meta) is True
+    assert matches({"status": {"$ne": "current"}}, meta) is False
+    assert matches({"$and": [{"status": "current"}, {"kind": {"$in": ["faq"]}}]}, meta) is False
+    assert matches({"$or": [{"kind": "faq"}, {"kind": {"$nin": ["guide"]}}]}, meta) is True
+    assert matches({"kind": {"$gt": 1}}, meta) is None  # not evaluated here: Chroma filters it
