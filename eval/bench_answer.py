@@ -20,11 +20,7 @@ import yaml
 
 from assistant.service import build_assistant
 from assistant.settings import PROJECT_ROOT, get_settings
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+from eval.stats import pct
 
 
 def in_process(questions: list[dict]) -> None:

@@ -14,6 +14,7 @@ import time
 from assistant.approval import Application, ApprovalEngine
 from assistant.settings import get_settings
 from eval.approval_dev import load_cases
+from eval.stats import pct
 
 
 def main() -> None:
@@ -41,7 +42,7 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
     wall = time.perf_counter() - t_all
     times.sort()
-    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    p99 = pct(times, 99)
     print(
         f"{len(apps)} applications × {args.rounds} rounds on one core: p50 {statistics.median(times):.3f} ms, "
         f"p99 {p99:.3f} ms, max {times[-1]:.3f} ms; {len(times) / wall:.0f} applications/s"

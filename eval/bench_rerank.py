@@ -20,7 +20,8 @@ from assistant.prompts import load_prompt
 from assistant.rerank import LlmJudgeReranker
 from assistant.service import build_assistant
 from assistant.settings import PROJECT_ROOT, get_settings
-from eval.bench_retrieval import first_hit, load, pct
+from eval.bench_retrieval import first_hit, load
+from eval.stats import pct
 
 
 def sample(items: list[dict], n: int) -> list[dict]:

@@ -27,14 +27,10 @@ from assistant.domain import Passage
 from assistant.retrieval import basis_refs
 from assistant.service import build_assistant
 from assistant.settings import PROJECT_ROOT, get_settings
+from eval.stats import pct
 
 MRR_DEPTH = 10
 LANGS = ("zh", "yue", "en")
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 def refs(p: Passage) -> set[tuple[str, str]]:

@@ -38,7 +38,8 @@ from assistant.domain import Chunk
 from assistant.lexical import BM25Index, QueryExpander
 from assistant.retrieval import HybridRetriever
 from assistant.settings import PROJECT_ROOT, get_settings
-from eval.bench_retrieval import first_hit, load, pct
+from eval.bench_retrieval import first_hit, load
+from eval.stats import pct
 from ingestion.pipeline import collect, default_sources
 
 NOISE = 0.3  # norm of the Gaussian noise added to a mixed vector (unit vectors)
