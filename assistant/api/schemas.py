@@ -24,6 +24,9 @@ class ChatResponse(BaseModel):
     answer: str
     citations: list[Citation]
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    message_id: int | None = Field(default=None, description="The stored answer; feedback refers to it")
+    route: str = Field(default="", description="Router label: policy, registration, upload, handoff, ...")
+    question: str = Field(default="", description="The standalone question answered (follow-ups rewritten)")
 
 
 class SubmissionRequest(BaseModel):

@@ -21,6 +21,12 @@ class Status(StrEnum):
     MODEL_UNAVAILABLE = "model_unavailable"
     REFUSED_INJECTION = "refused_injection"  # prompt-injection / jailbreak attempt (guardrails)
     REFUSED_SENSITIVE = "refused_sensitive"  # a listed sensitive word in the question (guardrails)
+    OUT_OF_SCOPE = "out_of_scope"  # not about enterprise registration (router)
+    SMALLTALK = "smalltalk"  # greeting, thanks, "who are you" (router)
+    HANDED_OFF = "handed_off"  # the applicant asked for a person: a hand-off ticket was opened
+    COMPLAINT_RECEIVED = "complaint_received"  # a complaint or feedback was recorded as a ticket
+    REGISTRATION = "registration"  # wants to start or continue an application (form filling)
+    DOCUMENT_UPLOAD = "document_upload"  # wants to upload a document photo / scan
 
 
 class Chunk(BaseModel):
@@ -96,3 +102,6 @@ class TurnResult(BaseModel):
     answer: str
     citations: list[Citation] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    message_id: int | None = None  # the stored assistant message (feedback refers to it)
+    route: str = ""  # the router's label for the turn (policy, registration, handoff, ...)
+    question: str = ""  # the standalone question the turn answered (after follow-up rewriting)

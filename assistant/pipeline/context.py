@@ -17,6 +17,9 @@ class TurnContext:
     lang: str = "zh"
     history: list[ChatMessage] = field(default_factory=list)
     question: str = ""  # the normalised, standalone question used for retrieval
+    route: str = ""  # the router's label (knowledge/router.yaml): policy, registration, upload, handoff, ...
+    rewritten_from: str = ""  # the follow-up as typed, when ``question`` was rewritten from the history
+    staff: bool = False  # a staff member asking in the internal chat (full citations, complaint tickets allowed)
     passages: list[Passage] = field(default_factory=list)
     best_dense: float = 0.0
     best_lexical: float = 0.0
