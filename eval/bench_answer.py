@@ -40,13 +40,20 @@ def in_process(questions: list[dict]) -> None:
             gens.append(r.timings_ms["generate"] / 1000)
         statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
         cited = ", ".join(f"{c.source}{c.article}" for c in r.citations)
-        print(f"  {r.timings_ms['total'] / 1000:5.1f} s  {r.status.value:20s} hit={int(hit)}  {item['q']}  → {cited}")
+        steps = " ".join(
+            f"{k}={r.timings_ms[k] / 1000:.1f}s" for k in ("evidence", "generate", "retry") if k in r.timings_ms
+        )
+        print(
+            f"  {r.timings_ms['total'] / 1000:5.1f} s  {r.status.value:20s} hit={int(hit)} {steps}",
+            f"{item['q']}  → {cited}",
+        )
     print(
         f"answer latency over {len(totals)} questions: p50 {statistics.median(totals):.1f} s, "
-        f"p90 {pct(totals, 90):.1f} s, max {max(totals):.1f} s; generation p50 {statistics.median(gens):.1f} s"
+        f"p90 {pct(totals, 90):.1f} s, max {max(totals):.1f} s; generation p50 {statistics.median(gens or [0]):.1f} s"
     )
     print(f"retrieval: expected article in top {svc.settings.top_k}: {hits}/{len(questions)}; statuses {statuses}")
     print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def server_rss(question: str, port: int = 8765) -> None:

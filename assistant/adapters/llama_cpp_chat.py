@@ -44,6 +44,12 @@ class LlamaCppChat:
     def _messages(self, messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
         return [{"role": m.role, "content": m.content} for m in messages]
 
+    def prime(self, messages: Sequence[ChatMessage]) -> None:
+        """Evaluate ``messages`` once so the KV cache holds their prefix: llama-cpp-python reuses the longest
+        common prefix of the next prompt, so a fixed system + few-shot part is paid for at start-up only."""
+        for _ in self.stream(messages, max_tokens=1):
+            pass
+
     def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=temperature))
 

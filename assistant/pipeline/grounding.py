@@ -139,3 +139,72 @@ def check_answer(answer: str, passages: list[Passage], question: str) -> Groundi
 
 def strip_markers(text: str) -> str:
     return _MARK.sub("", text)
+
+
+# --- the conclusion after the basis (answer.py) ----------------------------------------------------
+_EN_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
+    "hundred": 100, "thousand": 1000,
+}  # fmt: skip
+_EN_NUM = re.compile(r"\b(" + "|".join(_EN_NUMBERS) + r")\b", re.I)
+_ARTICLE_REF = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+条")
+_LAW_REF = re.compile(r"《([^《》]+)》")
+_PROHIBIT = re.compile(r"不得|禁止|不能|不可以|不予|不允许")
+_PERMIT = re.compile(r"可以|有权|允许|自愿")
+# a conclusion that grants what the basis forbids, or forbids what it grants
+_SAYS_YES = re.compile(r"(?<![不没无])(?:可以|能够|允许)|\bcan\b|\bmay\b|\ballowed\b", re.I)
+_SAYS_NO = re.compile(r"不可以|不能|不得|禁止|不允许|cannot|can't|may not|not allowed|must not|prohibited", re.I)
+_CONDITION = re.compile(r"但|除外|如果|的，|经.{0,12}(?:批准|同意)|unless|if |except|provided", re.I)
+CONCLUSION_WORDS = ALLOWED_WORDS + " 因此 所以 综上 即 不能 不得 可以 不可以 也 不 没有 必须 无需 只要 只能 就"
+MIN_CONCLUSION_SUPPORT = 0.5
+MAX_ECHO = 0.0
+
+
+def numbers_with_words(text: str) -> set[float]:
+    """numbers_in plus English number words (five years → 5)."""
+    return numbers_in(text) | {float(_EN_NUMBERS[m.lower()]) for m in _EN_NUM.findall(text)}
+
+
+def polarity_conflict(conclusion: str, basis: str) -> str:
+    """A yes/no conclusion whose polarity contradicts the basis: the basis only forbids and the conclusion
+    grants without a condition, or the basis only grants and the conclusion forbids."""
+    forbids, grants = bool(_PROHIBIT.search(basis)), bool(_PERMIT.search(basis))
+    says_no, says_yes = bool(_SAYS_NO.search(conclusion)), bool(_SAYS_YES.search(_SAYS_NO.sub("", conclusion)))
+    if forbids and not grants and says_yes and not says_no and not _CONDITION.search(conclusion):
+        return "the basis forbids; the conclusion grants"
+    if grants and not forbids and says_no and not says_yes:
+        return "the basis grants; the conclusion forbids"
+    return ""
+
+
+def check_conclusion(conclusion: str, basis: str, cited: list[Passage], question: str) -> GroundingCheck:
+    """The model's conclusion after the basis: non-empty, every number and article in the basis, the cited
+    articles or the question, no law or article the basis does not cite, most of its wording from them (Chinese),
+    and no polarity contradicting the basis."""
+    n = list(range(1, len(cited) + 1))
+    if len(conclusion.strip()) < 2:
+        return GroundingCheck(False, n, "empty conclusion")
+    articles = " ".join(f"《{p.chunk.source}》{p.chunk.article} {p.chunk.text}" for p in cited)
+    sources = f"{basis} {articles} {question}"
+    stray = numbers_with_words(_ARTICLE_REF.sub(" ", conclusion)) - numbers_with_words(sources)
+    if stray:
+        return GroundingCheck(False, n, f"numbers not in the basis: {sorted(stray)}")
+    labels = {p.chunk.article for p in cited}
+    foreign = [a for a in _ARTICLE_REF.findall(conclusion) if a not in labels]
+    foreign += [law for law in _LAW_REF.findall(conclusion) if law not in sources]
+    if foreign:
+        return GroundingCheck(False, n, f"cites what the basis does not: {foreign}")
+    if "吗" in conclusion or "?" in conclusion or "？" in conclusion:
+        return GroundingCheck(False, n, "the conclusion echoes the question")
+    if _CJK_RUN.search(conclusion):
+        ratio = support_ratio(conclusion, f"{sources} {CONCLUSION_WORDS}")
+        if ratio < MIN_CONCLUSION_SUPPORT:
+            return GroundingCheck(False, n, f"only {ratio:.0%} of the wording is in the basis")
+        echoed = support_ratio(conclusion, question) - support_ratio(conclusion, f"{basis} {articles}")
+        if echoed > MAX_ECHO:  # mostly the question's wording, not the article's: a guess
+            return GroundingCheck(False, n, "the conclusion restates the question rather than the basis")
+    conflict = polarity_conflict(conclusion, basis)
+    if conflict:
+        return GroundingCheck(False, n, conflict)
+    return GroundingCheck(True, n)

@@ -34,8 +34,8 @@ def test_prompt_render_refuses_missing_and_unexpected_variables() -> None:
     with pytest.raises(PromptError):
         tpl.render(question="q")
     with pytest.raises(PromptError):
-        tpl.render(question="q", passages="p", language_instruction="", extra="x")
-    msgs = tpl.render(question="Q?", passages="[1] P", language_instruction="")
+        tpl.render(question="q", basis="b", instruction="", extra="x")
+    msgs = tpl.render(question="Q?", basis="[1] P", instruction="")
     assert msgs[0].role == "system" and msgs[-1].role == "user" and "Q?" in msgs[-1].content
 
 

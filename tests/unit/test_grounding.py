@@ -42,3 +42,41 @@ def test_invented_number_fails() -> None:
 def test_missing_or_out_of_range_marker_fails() -> None:
     assert not check_answer("五年内缴足。", passages(), "q").ok
     assert not check_answer("五年内缴足[7]。", passages(), "q").ok
+
+
+# --- the conclusion after the basis ---------------------------------------------------------------
+BASIS_47 = "《公司法》第四十七条：全体股东认缴的出资额由股东按照公司章程的规定自公司成立之日起五年内缴足。"
+BASIS_LEND = "《市场主体登记管理条例》第三十七条：任何单位和个人不得伪造、涂改、出租、出借、转让营业执照。"
+
+
+def test_conclusion_true_to_the_basis_passes() -> None:
+    from assistant.pipeline.grounding import check_conclusion
+
+    assert check_conclusion("因此，不需要一次交齐，五年内缴足即可。", BASIS_47, passages()[:1], "要一次交齐吗").ok
+    assert check_conclusion("So, it must be paid within five years.", BASIS_47, passages()[:1], "q").ok
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "reason"),
+    [
+        ("因此，三年内缴足即可。", "numbers"),
+        ("So, it must be paid within three years.", "numbers"),
+        ("因此，依据《公司法》第二十三条，五年内缴足。", "cites"),
+        ("因此，注册资本要一次交齐吗？", "echoes"),
+        ("", "empty"),
+    ],
+)
+def test_conclusion_with_what_the_basis_lacks_fails(conclusion: str, reason: str) -> None:
+    from assistant.pipeline.grounding import check_conclusion
+
+    r = check_conclusion(conclusion, BASIS_47, passages()[:1], "注册资本要一次交齐吗")
+    assert not r.ok and reason in r.reason
+
+
+def test_polarity_conflicts() -> None:
+    from assistant.pipeline.grounding import polarity_conflict
+
+    assert polarity_conflict("因此，可以把营业执照借给朋友。", BASIS_LEND)
+    assert not polarity_conflict("因此，不可以出借营业执照。", BASIS_LEND)
+    assert not polarity_conflict("因此，经批准的可以。", BASIS_LEND + "但是，经批准的除外。可以")
+    assert polarity_conflict("因此，合伙人不能用劳务出资。", "合伙人可以用劳务出资。")

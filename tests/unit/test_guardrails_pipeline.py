@@ -8,7 +8,7 @@ from assistant.testing import ScriptedChat
 from tests.unit.test_guardrails_pii import ID, ric
 
 pytestmark = pytest.mark.unit
-GOOD = "不需要一次交齐。全体股东认缴的出资额由股东按照公司章程的规定自公司成立之日起五年内缴足[1]。"
+GOOD = "因此，不需要一次交齐，五年内缴足即可。"  # the model writes only the conclusion after the basis
 
 
 def _prompt(chat: ScriptedChat) -> str:
