@@ -367,6 +367,70 @@ def digest(
     typer.echo(d.model_dump_json(indent=2) if as_json else text.digest_text(d))
 
 
+# --- staff accounts (工作人员账号) ------------------------------------------------------------------------------
+staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the console and the /v1/staff API")
+app.add_typer(staff_app, name="staff")
+
+
+def _staff_store():  # -> StaffStore
+    from assistant.store.staff import StaffStore
+
+    return StaffStore(get_settings().sqlalchemy_url)
+
+
+@staff_app.command("create")
+def staff_create(
+    name: Annotated[str, typer.Argument(help="Login name: 2-32 letters, digits, Chinese characters or _ . -")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a staff account (the first one bootstraps the console). The password comes from --password-stdin,
+    else DAOBAN_STAFF_PASSWORD, else an interactive prompt."""
+    import os
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif os.environ.get("DAOBAN_STAFF_PASSWORD"):
+        password = os.environ["DAOBAN_STAFF_PASSWORD"]
+    elif sys.stdin.isatty():
+        password = typer.prompt("密码 Password", hide_input=True, confirmation_prompt=True)
+    else:
+        _fail(
+            DaobanError(
+                "没有提供密码：请用 --password-stdin 或设置 DAOBAN_STAFF_PASSWORD。",
+                "No password given: use --password-stdin or set DAOBAN_STAFF_PASSWORD.",
+                field="password",
+            ),
+            as_json,
+        )
+        return
+    try:
+        user = _staff_store().create(name, password)
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps({"id": user.id, "name": user.name}, ensure_ascii=False))
+    else:
+        typer.echo(f"已创建工作人员账号 {user.name}（id {user.id}） / staff account created")
+
+
+@staff_app.command("list")
+def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The staff accounts (never their passwords)."""
+    rows = [
+        {"id": u.id, "name": u.name, "created_at": u.created_at.isoformat(timespec="seconds")}
+        for u in _staff_store().accounts()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not rows:
+        typer.echo("还没有工作人员账号：daoban staff create NAME / no staff accounts yet")
+    else:
+        for r in rows:
+            typer.echo(f"{r['id']:>4}  {r['name']:32s} {r['created_at']}")
+
+
 def main() -> None:
     try:
         app()

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from assistant.approval import Application, ApprovalEngine, Decision
 from assistant.domain import Status, TurnResult
 from assistant.errors import UserError
+from assistant.guardrails import pii
 from assistant.guardrails.steps import Guardrails, MaskPII, OutputGuard, Screen
 from assistant.lexical import QueryExpander
 from assistant.pipeline import steps
 from assistant.pipeline.context import TurnContext
+from assistant.pipeline.router import routing_steps
 from assistant.pipeline.runner import Step, run_steps
+from assistant.policy.staff_chat import StaffTurnResult
 from assistant.ports import ChatModel, Embedder, Reranker, VectorIndex
 from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import SessionStore
 from assistant.store.audit import AuditLog
+from assistant.store.feedback import FeedbackReasons, FeedbackRecord, FeedbackStore, KnowledgeGap, RecordedWarning
+from assistant.store.staff import AuthError, LoginToken, StaffStore, StaffUser
+from assistant.store.tickets import TicketDetail, TicketKind, TicketStore, check_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,7 +66,7 @@ class Assistant:
             steps.Normalize(self.replies, settings.max_message_chars),
             MaskPII(guards),  # before anything stores, retrieves or prompts with the question
             Screen(guards, self.replies),
-            steps.ScopeGate(self.replies, steps.DomainTerms(settings.knowledge_dir)),
+            *routing_steps(settings.knowledge_dir, embedder, self.replies),  # follow-up rewriting, then the router
             steps.Retrieve(self.retriever, settings.top_k),
             steps.RelevanceGate(self.replies, settings.min_relevance, settings.min_lexical),
             steps.Answer(
@@ -63,6 +75,9 @@ class Assistant:
                 self.replies,
                 settings.llm_max_tokens,
                 OutputGuard(guards),
+                expander=self.retriever.expander,
+                knowledge_dir=settings.knowledge_dir,
+                catalogue=steps.linked_catalogue(self),
             ),
         ]
         self.approval = ApprovalEngine.from_settings(settings)
@@ -81,6 +96,7 @@ class Assistant:
                 ("embedder", self.embedder.warm_up),
                 ("lexical_index", self.retriever.refresh),
                 ("chat_model", self.chat.warm_up),
+                ("answer_prefix", self._answer_step().prime),
             ):
                 t0 = time.perf_counter()
                 fn()
@@ -92,6 +108,9 @@ class Assistant:
                 load_seconds=timings,
             )
             return self.health
+
+    def _answer_step(self) -> steps.Answer:
+        return next(s for s in self._steps if isinstance(s, steps.Answer))
 
     def ask(
         self,
@@ -114,13 +133,20 @@ class Assistant:
         run_steps(ctx, self._steps)
         status = ctx.status or Status.NO_ANSWER
         self.store.add_message(sid, "user", ctx.question or message[: self.settings.max_message_chars])
-        self.store.add_message(sid, "assistant", ctx.answer, status.value, ctx.citations)
+        answer = ctx.answer
+        if status in TICKET_KINDS:  # 转人工 / complaint: open (or add to) the session's ticket, name it in the reply
+            ticket = self.open_ticket(sid, TICKET_KINDS[status], ctx.question, ctx.lang)
+            answer = with_ticket_ref(answer, ticket.id, ctx.lang)
+        message_id = self.store.add_message(sid, "assistant", answer, status.value, ctx.citations)
         return TurnResult(
             session_id=sid,
             status=status,
-            answer=ctx.answer,
+            answer=answer,
             citations=ctx.citations,
             timings_ms=ctx.timings_ms,
+            message_id=message_id,
+            route=ctx.route,
+            question=ctx.question,
         )
 
     def check_application(self, application: Application) -> Decision:
@@ -157,6 +183,251 @@ class Assistant:
         receipt = self.audit.append("submission", record)
         status = "submitted" if decision.decision == "pass" else "submitted_for_review"
         return {"receipt": receipt, "status": status, "decision": decision.model_dump(mode="json")}
+
+    # --- hand-off tickets (转人工) and the staff console ------------------------------------------------------
+    draft_provider: DraftProvider | None = None  # issue 6 sets it: the session's (draft, decision)
+
+    @property
+    def tickets(self) -> TicketStore:
+        return self._lazy("_tickets", lambda: TicketStore(self.settings.sqlalchemy_url))
+
+    @property
+    def staff(self) -> StaffStore:
+        ttl = timedelta(hours=self.settings.staff_token_hours)
+        return self._lazy("_staff", lambda: StaffStore(self.settings.sqlalchemy_url, ttl))
+
+    def _lazy(self, name: str, make: Callable[[], Any]) -> Any:
+        with _STORES_LOCK:
+            if name not in self.__dict__:
+                self.__dict__[name] = make()
+            return self.__dict__[name]
+
+    def open_ticket(self, session_id: str, kind: TicketKind, reason: str, lang: str = "zh") -> TicketDetail:
+        """Open the session's ticket (or add this request to its active one) with the masked transcript, the
+        current draft and its failed checks."""
+        draft, decision = self.draft_provider(session_id) if self.draft_provider else (None, None)
+        decision_json = decision.model_dump(mode="json", exclude={"elapsed_ms"}) if decision else None
+        decision_json = decision_json or last_recorded_decision(self.audit, session_id)
+        ticket, created = self.tickets.open_or_add(
+            session_id,
+            kind,
+            reason,
+            lang="en" if lang.startswith("en") else "zh",
+            transcript=self.store.messages(session_id),
+            draft=draft.model_dump(mode="json", exclude_none=True) if draft else None,
+            decision=decision_json,
+            failed_checks=failed_checks(decision_json),
+        )
+        log.info("ticket %s %s for a session (%s)", ticket.id, "opened" if created else "updated", kind)
+        return ticket
+
+    def handoff(self, session_id: str | None, reason: str = "", lang: str | None = None) -> TurnResult:
+        """The 转人工 button: a ticket for the session (opened if needed), the canned reply with its number."""
+        reason = pii.mask(reason or "", data_dir=self.settings.data_dir)[0].strip()
+        if len(reason) > self.settings.max_message_chars:
+            raise UserError(
+                f"说明请控制在 {self.settings.max_message_chars} 字以内。",
+                f"The reason is over the {self.settings.max_message_chars}-character limit.",
+                field="reason",
+            )
+        lang = steps.detect_lang(reason, lang if lang in ("zh", "en") else None) if reason else lang or ""
+        lang = "en" if lang.startswith("en") else "zh"
+        sid = self.store.open_session(session_id, lang)
+        if reason:
+            self.store.add_message(sid, "user", reason)
+        ticket = self.open_ticket(sid, "handoff", reason, lang)
+        answer = with_ticket_ref(self.replies.get(Status.HANDED_OFF, lang), ticket.id, lang)
+        message_id = self.store.add_message(sid, "assistant", answer, Status.HANDED_OFF.value)
+        return TurnResult(
+            session_id=sid, status=Status.HANDED_OFF, answer=answer, message_id=message_id, route="handoff"
+        )
+
+    def ticket(self, ticket_id: int) -> TicketDetail:
+        """A ticket with its session's current transcript (staff replies and later turns included)."""
+        t = self.tickets.get(ticket_id)
+        if self.store.exists(t.session_id):
+            t.transcript = self.store.messages(t.session_id)
+        return t
+
+    def authenticate_staff(self, name: str, password: str, via: str = "api") -> StaffUser:
+        """The staff account for a name and password (401 otherwise); both outcomes are audited."""
+        user = self.staff.authenticate(name, password)
+        if user is None:
+            self.audit.append("staff", {"action": "login_failed", "staff": name[:32], "via": via})
+            raise AuthError("用户名或密码不正确。", "Wrong name or password.", field="password")
+        self.audit.append("staff", {"action": "login", "staff": user.name, "via": via})
+        return user
+
+    def staff_login(self, name: str, password: str) -> LoginToken:
+        """POST /v1/staff/login: a bearer token for the account."""
+        return self.staff.issue_token(self.authenticate_staff(name, password))
+
+    def claim_ticket(self, ticket_id: int, staff: str) -> TicketDetail:
+        self.tickets.claim(ticket_id, staff)
+        self.audit.append("staff", {"action": "ticket_claim", "staff": staff, "ticket": ticket_id})
+        return self.ticket(ticket_id)
+
+    def reply_ticket(self, ticket_id: int, staff: str, text: str) -> tuple[TicketDetail, int]:
+        """Post a staff reply into the ticket's session (the applicant's widget shows it). Returns the
+        ticket and the stored message id."""
+        text = check_text(text, "text", limit=MAX_STAFF_TEXT)
+        t = self.tickets.check_replyable(ticket_id)
+        message_id = self.store.add_message(t.session_id, "staff", text, "staff_reply")
+        self.tickets.record_reply(ticket_id, staff)
+        self.audit.append(
+            "staff",
+            {"action": "ticket_reply", "staff": staff, "ticket": ticket_id, "message_id": message_id, "text": text},
+        )
+        return self.ticket(ticket_id), message_id
+
+    def close_ticket(self, ticket_id: int, staff: str, note: str = "") -> TicketDetail:
+        note = check_text(note, "note", limit=MAX_STAFF_TEXT) if (note or "").strip() else ""
+        self.tickets.close(ticket_id, staff, note)
+        self.audit.append("staff", {"action": "ticket_close", "staff": staff, "ticket": ticket_id, "note": note})
+        return self.ticket(ticket_id)
+
+    # --- feedback, knowledge gaps, staff-mode chat and procedure warnings (反馈、知识缺口、内部问答) -------------
+    @property
+    def insights(self) -> FeedbackStore:
+        return self._lazy("_insights", lambda: FeedbackStore(self.settings.sqlalchemy_url))
+
+    @property
+    def feedback_reasons(self) -> FeedbackReasons:
+        return self._lazy("_feedback_reasons", lambda: FeedbackReasons.load(self.settings.knowledge_dir))
+
+    def feedback(
+        self,
+        session_id: str,
+        message_id: int,
+        vote: str,
+        reason: str | None = None,
+        *,
+        comment: str | None = None,
+        lang: str = "zh",
+    ) -> FeedbackRecord:
+        """👍 / 👎 on one answer of the session, with a listed reason (答非所问 / 信息有误 / 看不懂 / 没有依据 / 其他)
+        or free text; a second vote on the same answer replaces the first. Free text is PII-masked."""
+        if isinstance(message_id, bool) or not isinstance(message_id, int):
+            raise UserError("回答编号必须是整数。", "message_id must be an integer.", field="message_id")
+        code, note = self.feedback_reasons.resolve(reason, comment)
+        if note:
+            note = pii.mask(note, data_dir=self.settings.data_dir)[0]
+        record = self.insights.vote(session_id, message_id, vote, code, note)
+        return record.model_copy(update={"reason_label": self.feedback_reasons.label(code, lang)})
+
+    def knowledge_gaps(self, *, limit: int = 50, only: str = "all") -> list[KnowledgeGap]:
+        """Unanswered and down-voted questions grouped by similar wording, newest first (staff view).
+        ``only``: all | unanswered | downvoted."""
+        from assistant.store.feedback import group_gaps
+
+        reasons = self.feedback_reasons
+        terms = self._lazy("_domain_terms", lambda: steps.DomainTerms(self.settings.knowledge_dir))
+        items = [
+            i
+            for i in self.insights.gap_candidates(reasons.gap_statuses)
+            if i.vote != "up" and (i.status != "out_of_scope" or i.vote == "down" or terms.covers(i.question))
+        ]
+        if only == "downvoted":
+            items = [i for i in items if i.vote == "down"]
+        elif only == "unanswered":
+            items = [i for i in items if i.status in reasons.gap_statuses]
+        embed = self.embedder.embed_queries if self.health.ready else None
+        return group_gaps(items, embed=embed, reasons=reasons, limit=limit)
+
+    def staff_ask(
+        self, message: str, session_id: str | None = None, *, staff: str = "", lang: str | None = None
+    ) -> StaffTurnResult:
+        """The internal chat: the same pipeline with ctx.staff=True (complaint tickets retrievable, every
+        retrieved passage listed as a source) plus procedure warnings on a stated action, each recorded."""
+        from assistant.errors import NotFoundError
+        from assistant.policy.procedure import ProcedureChecker
+        from assistant.policy.staff_chat import sources_of, staff_steps
+
+        if not isinstance(message, str):
+            raise UserError("问题必须是文字。", "The message must be text.", field="message")
+        if session_id and not self.insights.is_staff_session(session_id):
+            raise NotFoundError(
+                f"内部问答会话 {session_id} 不存在，请开始新的会话。",
+                f"Staff chat session {session_id} does not exist; start a new one.",
+                field="session_id",
+            )
+        sid = self.store.open_session(session_id, lang or "zh")
+        self.insights.mark_staff_session(sid, staff)
+        ctx = TurnContext(
+            session_id=sid, message=message, lang=lang or "auto", history=self.store.history(sid), staff=True
+        )
+        run_steps(ctx, self._lazy("_staff_steps", lambda: staff_steps(self._steps)))
+        status = ctx.status or Status.NO_ANSWER
+        statement = ctx.rewritten_from or ctx.question  # as typed (masked), not as rewritten from the history
+        checkable = statement and status not in (Status.REFUSED_INJECTION, Status.INVALID_INPUT)
+        checker = ProcedureChecker.load(self.settings.knowledge_dir)
+        warnings = checker.check(statement) if checkable else []
+        self.store.add_message(sid, "user", ctx.question or message[: self.settings.max_message_chars])
+        message_id = self.store.add_message(sid, "assistant", ctx.answer, status.value, ctx.citations)
+        for w in warnings:
+            basis = [b.model_dump() for b in w.basis]
+            self.insights.record_warning(sid, staff, statement, w.id, w.message, w.message_en, basis)
+            self.audit.append(
+                "procedure_warning", {"session_id": sid, "staff": staff, "warning": w.id, "statement": statement}
+            )
+        return StaffTurnResult(
+            session_id=sid,
+            status=status,
+            answer=ctx.answer,
+            citations=ctx.citations,
+            timings_ms=ctx.timings_ms,
+            message_id=message_id,
+            route="staff",
+            question=ctx.question,
+            sources=sources_of(ctx.passages),
+            warnings=warnings,
+        )
+
+    def procedure_warnings(self, *, limit: int = 50, session_id: str | None = None) -> list[RecordedWarning]:
+        """Recorded procedure warnings, newest first (staff view)."""
+        return self.insights.warnings(limit=limit, session_id=session_id)
+
+
+_STORES_LOCK = threading.Lock()
+DraftProvider = Callable[[str], tuple[Application | None, Decision | None]]
+TICKET_KINDS: dict[Status, TicketKind] = {Status.HANDED_OFF: "handoff", Status.COMPLAINT_RECEIVED: "complaint"}
+MAX_STAFF_TEXT = 4000
+
+
+def with_ticket_ref(answer: str, ticket_id: int, lang: str) -> str:
+    ref = f"Ticket number: {ticket_id}" if lang.startswith("en") else f"工单号：{ticket_id}"
+    return f"{answer}\n\n{ref}" if answer else ref
+
+
+def failed_checks(decision: dict | None) -> list[dict]:
+    """The findings of a decision that stop or hold an application (block, review)."""
+    keep = ("rule", "severity", "field", "message")
+    return [
+        {k: f.get(k) for k in keep}
+        for f in (decision or {}).get("findings", [])
+        if f.get("severity") in ("block", "review")
+    ]
+
+
+def last_recorded_decision(audit: AuditLog, session_id: str) -> dict | None:
+    """The last approval decision the audit log recorded for this session (decisions carry the session id
+    once drafts are bound to sessions), or None."""
+    from sqlalchemy import select
+
+    from assistant.store.audit import AuditRow, canonical
+
+    needle = canonical({"session_id": session_id})[1:-1]  # "session_id":"..."
+    with audit._sessions() as db:  # a read of the log's own table
+        row = db.scalars(
+            select(AuditRow)
+            .where(AuditRow.kind == "decision", AuditRow.payload.contains(needle, autoescape=True))
+            .order_by(AuditRow.seq.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    decision = json.loads(row.payload).get("decision")
+    return decision if isinstance(decision, dict) else None
 
 
 def build_retriever(

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     )
     min_lexical: float = Field(default=6.0, description="BM25 floor: no shared legal term means no answer.")
     max_message_chars: int = 2000
+    staff_token_hours: float = Field(default=12, gt=0, le=720, description="Lifetime of a staff login token.")
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

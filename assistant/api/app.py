@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from assistant.api.auth import require_staff
+from assistant.api.feedback import build_feedback_router
 from assistant.api.knowledge import build_knowledge_router
 from assistant.api.schemas import (
     ChatRequest,
@@ -23,6 +25,7 @@ from assistant.api.schemas import (
     SubmissionRequest,
     SubmissionResponse,
 )
+from assistant.api.staff import build_handoff_router, build_staff_router
 from assistant.approval.model import Application, Decision
 from assistant.errors import DaobanError
 from assistant.service import Assistant, build_assistant
@@ -60,7 +63,12 @@ def create_app(
     def svc() -> Assistant:
         return holder["svc"]
 
-    app.include_router(build_knowledge_router(svc))  # /v1/knowledge: staff law browser, search, digests
+    app.state.service = svc  # require_staff finds the staff accounts through it
+    staff_only = [Depends(require_staff)]
+    app.include_router(build_knowledge_router(svc), dependencies=staff_only)  # staff law browser, search, digests
+    app.include_router(build_staff_router(svc))  # /v1/staff: login, hand-off tickets (each route requires staff)
+    app.include_router(build_handoff_router(svc))  # POST /v1/sessions/{id}/handoff (applicant: 转人工)
+    app.include_router(build_feedback_router(svc))  # /v1/feedback; /v1/staff/gaps, /chat, /warnings (staff)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from assistant.domain import ChatMessage, Citation
 from assistant.errors import NotFoundError
+from assistant.guardrails import pii
 
 
 def _now() -> datetime:
@@ -90,20 +91,22 @@ class SessionStore:
         content: str,
         status: str = "",
         citations: list[Citation] | None = None,
-    ) -> None:
+    ) -> int:
+        """Store one message; returns its id. Roles: user, assistant, staff (a person replying in the session)."""
         with self._sessions.begin() as db:
-            db.add(
-                MessageRow(
-                    session_id=session_id,
-                    role=role,
-                    content=content,
-                    status=status,
-                    citations=[json.loads(c.model_dump_json()) for c in citations or []],
-                )
+            msg = MessageRow(
+                session_id=session_id,
+                role=role,
+                content=content,
+                status=status,
+                citations=[json.loads(c.model_dump_json()) for c in citations or []],
             )
+            db.add(msg)
             row = db.get(ChatSessionRow, session_id)
             if row is not None:
                 row.updated_at = _now()
+            db.flush()
+            return msg.id
 
     def history(self, session_id: str, limit: int = 20) -> list[ChatMessage]:
         with self._sessions() as db:
@@ -113,14 +116,36 @@ class SessionStore:
                 .order_by(MessageRow.id.desc())
                 .limit(limit)
             ).all()
-        return [ChatMessage(role=r.role, content=r.content) for r in reversed(rows)]  # type: ignore[arg-type]
+        # a staff reply is the service's side of the conversation, as an assistant turn is; it is stored as
+        # written (the applicant sees it), so personal numbers in it are masked before the model sees them
+        return [
+            ChatMessage(role="assistant", content=pii.mask(r.content)[0])
+            if r.role == "staff"
+            else ChatMessage(role=r.role, content=r.content)  # type: ignore[arg-type]
+            for r in reversed(rows)
+        ]
 
-    def messages(self, session_id: str) -> list[dict]:
+    def messages(self, session_id: str, after_id: int = 0) -> list[dict]:
+        """The session's messages in order (only those after ``after_id``, for polling)."""
         with self._sessions() as db:
             rows = db.scalars(
-                select(MessageRow).where(MessageRow.session_id == session_id).order_by(MessageRow.id)
+                select(MessageRow)
+                .where(MessageRow.session_id == session_id, MessageRow.id > after_id)
+                .order_by(MessageRow.id)
             ).all()
-            return [{"role": r.role, "content": r.content, "status": r.status, "citations": r.citations} for r in rows]
+            return [
+                {
+                    "id": r.id,
+                    "role": r.role,
+                    "content": r.content,
+                    "status": r.status,
+                    "citations": r.citations,
+                    "created_at": (r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC)).isoformat(
+                        timespec="seconds"
+                    ),
+                }
+                for r in rows
+            ]
 
     def ping(self) -> bool:
         with Session(self.engine) as db:

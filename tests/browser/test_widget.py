@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -109,3 +110,55 @@ def test_applicant_checks_an_application_and_gets_documents(server: str) -> None
         expect(page.locator("#db-docs")).to_contain_text("公司章程")
         page.screenshot(path=str(SHOTS / "widget-approval.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+def test_applicant_asks_for_a_person_and_staff_replies_from_the_console(server: str, ingested: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    env = {**os.environ, "DAOBAN_STATE_DIR": str(ingested), "DAOBAN_STAFF_PASSWORD": "browser-staff-pw"}
+    made = subprocess.run(
+        [str(Path(sys.executable).with_name("daoban")), "staff", "create", "window1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
+        phone.goto(f"{server}/ui/", wait_until="domcontentloaded")
+        phone.locator("#db-handoff").click(timeout=60_000)
+        chat = phone.locator("#db-chat")
+        expect(chat).to_contain_text("工单号", timeout=60_000)
+        ticket_no = chat.inner_text().split("工单号：")[1].split()[0].strip()
+        assert ticket_no.isdigit()
+
+        desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        assert httpx.get(f"{server}/v1/staff/tickets").status_code == 401  # the queue is staff only
+        desk.goto(f"{server}/staff/", wait_until="domcontentloaded")
+        desk.locator("input[type=text]").first.fill("window1", timeout=60_000)
+        desk.locator("input[type=password]").fill("browser-staff-pw")
+        desk.locator("button").filter(has_text=re.compile("Login|登录")).first.click()
+        desk.locator("#db-tk-pick input").click(timeout=60_000)
+        desk.get_by_role("option", name=f"{ticket_no} · 转人工").click()
+        expect(desk.locator("#db-tk-view")).to_contain_text(f"工单 {ticket_no}", timeout=30_000)
+        desk.locator("#db-tk-claim").click()
+        expect(desk.locator("#db-tk-view")).to_contain_text("window1", timeout=30_000)
+        desk.locator("#db-tk-reply textarea").fill("您好，我是登记窗口的工作人员，请问需要办理什么业务？")
+        desk.locator("#db-tk-send").click()
+        expect(desk.locator("#db-tk-notice")).to_contain_text("回复已发送", timeout=30_000)
+        desk.screenshot(path=str(SHOTS / "staff-ticket.png"), full_page=True)
+
+        # the applicant's widget picks the reply up by its poll, in the same conversation
+        expect(chat.locator(".db-staff-tag")).to_be_visible(timeout=30_000)
+        expect(chat).to_contain_text("登记窗口的工作人员")
+        phone.screenshot(path=str(SHOTS / "widget-staff-reply.png"), full_page=True)
+        browser.close()
+    token = httpx.post(f"{server}/v1/staff/login", json={"name": "window1", "password": "browser-staff-pw"}).json()[
+        "token"
+    ]
+    t = httpx.get(f"{server}/v1/staff/tickets/{ticket_no}", headers={"Authorization": f"Bearer {token}"}).json()
+    assert t["status"] == "claimed" and t["replies"] == 1 and t["transcript"][-1]["role"] == "staff"

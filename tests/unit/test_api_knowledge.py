@@ -46,7 +46,10 @@ def client(settings: Settings, chat: ScriptedChat):  # type: ignore[no-untyped-d
         index=build_index(settings),
         store=SessionStore(settings.sqlalchemy_url),
     )
+    svc.staff.create("tester", "tester-password")  # /v1/knowledge is staff only
     with TestClient(create_app(settings, svc, with_ui=False)) as c:
+        token = c.post("/v1/staff/login", json={"name": "tester", "password": "tester-password"}).json()["token"]
+        c.headers["Authorization"] = f"Bearer {token}"
         yield c
 
 
