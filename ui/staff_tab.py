@@ -1,14 +1,16 @@
-"""The staff law browser (法规检索), mounted at /staff: pick a law and an article, read it with its key points
-and the service steps that rest on it, ask for the plain-language summary (一键获取政策要点), and search
-laws, guides, FAQ and complaint records with kind / in-force filters.
+"""The staff console at /staff, behind a login (staff accounts): 工单, the hand-off queue (list, open, claim,
+reply into the applicant's chat, close); and 法规检索, the law browser: pick a law and an article, read it with
+its key points and the service steps that rest on it, ask for the plain-language summary (一键获取政策要点),
+and search laws, guides, FAQ and complaint records with kind / in-force filters.
 
-It is a page of its own, not a tab of the applicant widget: complaint records are internal. No business
-logic here: every callback calls the KnowledgeBase and renders its models.
+It is a page of its own, not a tab of the applicant widget: tickets and complaint records are internal. No
+business logic here: every callback calls the Assistant or the KnowledgeBase and renders its models.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable
 
 import gradio as gr
@@ -19,6 +21,9 @@ from assistant.policy import KnowledgeBase, knowledge_for
 from assistant.policy.keypoints import KeyPoint
 from assistant.policy.models import Digest, SearchResults
 from assistant.service import Assistant
+from assistant.store.staff import AuthError
+from assistant.store.tickets import TicketDetail, TicketSummary
+from ui.staff_insights import build_gaps_tab, build_staff_chat_tab
 
 KIND_CHOICES = [("法条", "law"), ("办事指南", "guide"), ("常见问题", "faq"), ("12345 工单", "complaint")]
 MARK_CLASS = {"time_limit": "t", "date": "t", "amount": "a", "number": "a", "definition": "d", "reference": "r"}
@@ -192,12 +197,171 @@ def build_staff_tab(get_service: Callable[[], Assistant], page: gr.Blocks) -> No
     page.load(load_laws, history, [law, article, view])
 
 
+TICKET_FILTERS = [("全部未关闭", "active"), ("待处理", "open"), ("处理中", "claimed"), ("已关闭", "closed")]
+KIND_LABEL = {"handoff": "转人工", "complaint": "投诉建议"}
+STATE_LABEL = {"open": "待处理", "claimed": "处理中", "closed": "已关闭"}
+ROLE_LABEL = {"user": "申请人", "assistant": "导办助手", "staff": "工作人员"}
+
+
+def _when(t: object) -> str:
+    return t.strftime("%m-%d %H:%M") if hasattr(t, "strftime") else str(t or "")
+
+
+def ticket_html(t: TicketDetail) -> str:
+    """One ticket for the console: state, reasons, failed checks, draft and the conversation."""
+    head = (
+        f"<h3>工单 {t.id} · {KIND_LABEL.get(t.kind, t.kind)} · {STATE_LABEL.get(t.status, t.status)}</h3>"
+        f'<p class="db-meta">会话 {html.escape(t.session_id)} · 建立 {_when(t.created_at)} · 更新 {_when(t.updated_at)}'
+        f" · 处理人 {html.escape(t.assignee or '—')} · 已回复 {t.replies} 次</p>"
+    )
+    reasons = "".join(
+        f"<li>{_when(r.at)} [{KIND_LABEL.get(r.kind, r.kind)}] {html.escape(r.text) or '（点击了转人工）'}</li>"
+        for r in t.reasons
+    )
+    parts = [head, f"<h4>求助原因</h4><ul>{reasons}</ul>"]
+    if t.failed_checks:
+        checks = "".join(
+            f"<li><b>[{html.escape(c.severity)}]</b> {html.escape(c.rule)} {html.escape(c.field or '')}："
+            f"{html.escape(c.message)}</li>"
+            for c in t.failed_checks
+        )
+        parts.append(f"<h4>未通过的检查</h4><ul>{checks}</ul>")
+    if t.draft:
+        draft = html.escape(json.dumps(t.draft, ensure_ascii=False, indent=1))
+        parts.append(f'<details><summary>当前申请草稿</summary><pre class="db-law-text">{draft}</pre></details>')
+    rows = "".join(
+        f'<div class="db-hit"><b>{ROLE_LABEL.get(m.get("role", ""), m.get("role", ""))}</b>'
+        f'<span class="db-meta"> {html.escape(str(m.get("created_at", "")))} {html.escape(m.get("status") or "")}'
+        f"</span><div>{_esc(str(m.get('content', '')))}</div></div>"
+        for m in t.transcript
+    )
+    parts.append(f"<h4>对话记录（已脱敏）</h4>{rows or '<p>（无）</p>'}")
+    if t.note:
+        parts.append(f"<p><b>关闭说明：</b>{html.escape(t.note)}</p>")
+    return "".join(parts)
+
+
+def build_ticket_tab(get_service: Callable[[], Assistant], page: gr.Blocks) -> None:
+    """工单: the hand-off queue. List, open, claim, reply into the applicant's chat, close."""
+    with gr.Row():
+        which = gr.Radio(TICKET_FILTERS, value="active", label="状态", elem_id="db-tk-filter", scale=4)
+        refresh = gr.Button("刷新", elem_id="db-tk-refresh", scale=1)
+    picked = gr.Dropdown(label="工单", choices=[], elem_id="db-tk-pick", allow_custom_value=False)
+    notice = gr.HTML(elem_id="db-tk-notice")
+    view = gr.HTML(elem_id="db-tk-view")
+    with gr.Row():
+        claim = gr.Button("认领", elem_id="db-tk-claim", scale=1)
+        reply_text = gr.Textbox(
+            label="回复申请人（显示在其对话中）", lines=3, max_lines=8, elem_id="db-tk-reply", scale=4
+        )
+        send = gr.Button("发送回复", elem_id="db-tk-send", variant="primary", scale=1)
+    with gr.Row():
+        note = gr.Textbox(label="关闭说明（内部）", elem_id="db-tk-note", scale=4)
+        close = gr.Button("关闭工单", elem_id="db-tk-close", variant="stop", scale=1)
+
+    def staff_name(request: gr.Request | None) -> str:
+        name = getattr(request, "username", None) if request is not None else None
+        if not name:
+            raise AuthError("请先登录工作人员账号。", "Please log in as staff.")
+        return str(name)
+
+    def load(status: str, keep: int | None = None, acted: TicketSummary | None = None):
+        """The queue for the filter; the ticket just acted on stays listed and selected."""
+        tickets = get_service().tickets.find(status)
+        if acted is not None and acted.id not in {t.id for t in tickets}:
+            tickets = [acted, *tickets]
+        choices = [
+            (f"{t.id} · {KIND_LABEL.get(t.kind, t.kind)} · {STATE_LABEL[t.status]} · {t.reason[:24] or '转人工'}", t.id)
+            for t in tickets
+        ]
+        value = keep if keep in {t.id for t in tickets} else None
+        empty = "" if tickets else "<p>没有此状态的工单。</p>"
+        return gr.update(choices=choices, value=value), empty
+
+    def show(ticket_id: int | None):
+        if not ticket_id:
+            return gr.update(), ""
+        try:
+            return ticket_html(get_service().ticket(int(ticket_id))), ""
+        except DaobanError as exc:
+            return "", _error(exc)
+
+    def act(action: str, ticket_id: int | None, text: str, status: str, request: gr.Request):
+        """Claim, reply or close; then refresh the view and the list. Errors show, inputs are kept."""
+        if not ticket_id:
+            return gr.update(), gr.update(), '<p class="db-error">请先选择工单。</p>', gr.update(), gr.update()
+        svc = get_service()
+        try:
+            who = staff_name(request)
+            if action == "claim":
+                t, done = svc.claim_ticket(int(ticket_id), who), "已认领。"
+            elif action == "reply":
+                t, done = svc.reply_ticket(int(ticket_id), who, text)[0], "回复已发送到申请人的对话。"
+            else:
+                t, done = svc.close_ticket(int(ticket_id), who, text), "工单已关闭。"
+        except DaobanError as exc:
+            return gr.update(), gr.update(), _error(exc), gr.update(), gr.update()
+        picks, _ = load(status, t.id, t)
+        cleared = "" if action in ("reply", "close") else gr.update()
+        return (
+            ticket_html(t),
+            picks,
+            f"<p>{done}</p>",
+            cleared if action == "reply" else gr.update(),
+            cleared if action == "close" else gr.update(),
+        )
+
+    outs = [view, picked, notice, reply_text, note]
+    which.change(load, which, [picked, notice])
+    refresh.click(load, [which, picked], [picked, notice])
+    picked.change(show, picked, [view, notice])
+
+    def do_claim(ticket_id: int | None, status: str, request: gr.Request):
+        return act("claim", ticket_id, "", status, request)
+
+    def do_reply(ticket_id: int | None, text: str, status: str, request: gr.Request):
+        return act("reply", ticket_id, text, status, request)
+
+    def do_close(ticket_id: int | None, text: str, status: str, request: gr.Request):
+        return act("close", ticket_id, text, status, request)
+
+    claim.click(do_claim, [picked, which], outs)
+    send.click(do_reply, [picked, reply_text, which], outs)
+    close.click(do_close, [picked, note, which], outs)
+    page.load(load, which, [picked, notice])
+
+
 def build_staff_app(get_service: Callable[[], Assistant]) -> gr.Blocks:
-    with gr.Blocks(title="导办 · 法规检索（工作人员）") as demo:
-        gr.Markdown("## 导办 · 法规检索（工作人员）\n按法规和条号浏览、检索法条、办事指南、常见问题和工单。")
-        build_staff_tab(get_service, demo)
+    with gr.Blocks(title="导办 · 工作人员") as demo:
+        gr.Markdown("## 导办 · 工作人员\n转人工工单、法规检索、内部问答（含程序提醒）、知识缺口。")
+        with gr.Tab("工单", elem_id="db-staff-tab-tickets"):
+            build_ticket_tab(get_service, demo)
+        with gr.Tab("法规检索", elem_id="db-staff-tab-laws"):
+            build_staff_tab(get_service, demo)
+        with gr.Tab("内部问答", elem_id="db-staff-tab-chat"):
+            build_staff_chat_tab(get_service, demo)
+        with gr.Tab("知识缺口", elem_id="db-staff-tab-gaps"):
+            build_gaps_tab(get_service, demo)
     return demo
 
 
 def mount_staff(app: FastAPI, get_service: Callable[[], Assistant]) -> None:
-    gr.mount_gradio_app(app, build_staff_app(get_service), path="/staff", css=CSS, footer_links=[], ssr_mode=False)
+    """/staff behind gradio's login form, checked against the staff accounts (daoban staff create)."""
+
+    def check(name: str, password: str) -> bool:
+        try:
+            get_service().authenticate_staff(name, password, via="console")
+        except DaobanError:
+            return False
+        return True
+
+    gr.mount_gradio_app(
+        app,
+        build_staff_app(get_service),
+        path="/staff",
+        css=CSS,
+        footer_links=[],
+        ssr_mode=False,
+        auth=check,
+        auth_message="导办工作人员登录（账号由 daoban staff create 创建）· Staff login",
+    )
