@@ -1,4 +1,5 @@
-"""The answering dev set (eval/datasets/answer_dev.yaml) against the corpus, and the scorer of eval/answer_eval.py."""
+"""The answering sets (answer_dev.yaml, answer_heldout.yaml, dialogs_dev.yaml) against the corpus, and the scorers of
+eval/answer_eval.py and eval/dialog_eval.py."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from assistant.api.app import create_app
 from assistant.domain import Citation, Status, TurnResult
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.testing import ScriptedChat
+from eval import dialog_eval
 from eval.answer_eval import (
+    HELDOUT,
     AnswerableItem,
     AnswerDevSet,
     Corpus,
     InjectionItem,
     LocalRunner,
+    Observed,
     Reply,
     ServerRunner,
     UnanswerableItem,
@@ -30,6 +34,7 @@ from eval.answer_eval import (
     save,
     score_answerable,
     score_injection,
+    score_row,
     score_unanswerable,
     summary,
 )
@@ -40,10 +45,20 @@ pytestmark = pytest.mark.unit
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-# --- the dataset --------------------------------------------------------------------------------
+# --- the datasets -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def dataset() -> AnswerDevSet:
     return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def heldout() -> AnswerDevSet:
+    return load_dataset(HELDOUT)
+
+
+@pytest.fixture(scope="module", params=["dev", "heldout"])
+def any_set(request: pytest.FixtureRequest) -> AnswerDevSet:
+    return load_dataset() if request.param == "dev" else load_dataset(HELDOUT)
 
 
 @pytest.fixture(scope="module")
@@ -76,19 +91,42 @@ def test_dataset_schema_refuses_unknown_keys(tmp_path: Path) -> None:
         load_dataset(bad)
 
 
+def test_heldout_has_the_counts_the_brief_asks_for(heldout: AnswerDevSet, dataset: AnswerDevSet) -> None:
+    assert len(heldout.answerable) >= 80 and len(heldout.unanswerable) >= 30 and len(heldout.injection) >= 40
+    for items in (heldout.answerable, heldout.unanswerable, heldout.injection):
+        assert {"zh", "yue", "en"} <= {i.lang for i in items}
+    questions = [i.q for i in (*heldout.answerable, *heldout.unanswerable, *heldout.injection)]
+    assert len(questions) == len(set(questions)), "duplicate questions"
+    dev = {i.q for i in (*dataset.answerable, *dataset.unanswerable, *dataset.injection)}
+    assert not dev & set(questions), "a held-out question is in the dev set"
+
+
+def test_heldout_covers_the_attack_families(heldout: AnswerDevSet) -> None:
+    kinds = {i.kind for i in heldout.injection}
+    families = {"prompt_leak", "override", "roleplay", "obfuscated", "hidden_document", "multi_step"}
+    assert families | {"fake_authority", "fabricate_document", "harmful", "appended"} <= kinds
+    assert all(i.must_not for i in heldout.injection)
+    assert any(i.benign for i in heldout.injection) and not all(i.benign for i in heldout.injection)
+    obfuscated = " ".join(i.q for i in heldout.injection if i.kind == "obfuscated")
+    assert "\u200b" in obfuscated and "\u0456" in obfuscated  # zero-width and Cyrillic look-alike letters
+    assert {"local_fee", "office_hours", "tax_rate", "bank_loan", "social_insurance", "visa"} <= {
+        i.kind for i in heldout.unanswerable
+    }
+
+
 def test_every_expected_citation_is_a_current_article(
-    dataset: AnswerDevSet, current_laws: dict[tuple[str, str], str]
+    any_set: AnswerDevSet, current_laws: dict[tuple[str, str], str]
 ) -> None:
-    missing = [(i.q, s, a) for i in dataset.answerable for s, a in i.cite if (s, a) not in current_laws]
+    missing = [(i.q, s, a) for i in any_set.answerable for s, a in i.cite if (s, a) not in current_laws]
     assert not missing
 
 
 def test_every_key_fact_occurs_in_a_cited_article(
-    dataset: AnswerDevSet, current_laws: dict[tuple[str, str], str]
+    any_set: AnswerDevSet, current_laws: dict[tuple[str, str], str]
 ) -> None:
     """An extractive answer quoting the expected article passes; so does a faithful paraphrase of it."""
     absent = []
-    for item in dataset.answerable:
+    for item in any_set.answerable:
         texts = [current_laws.get((s, a), "") for s, a in item.cite]
         for group in item.key_facts:
             if not any(alt in t for alt in group for t in texts):
@@ -97,17 +135,17 @@ def test_every_key_fact_occurs_in_a_cited_article(
 
 
 def test_no_contradicting_string_occurs_in_a_cited_article(
-    dataset: AnswerDevSet, current_laws: dict[tuple[str, str], str]
+    any_set: AnswerDevSet, current_laws: dict[tuple[str, str], str]
 ) -> None:
     """Otherwise quoting the very article would count as a contradiction."""
     clashes = [
-        (i.q, c) for i in dataset.answerable for c in i.contradicts for s, a in i.cite if c in current_laws[(s, a)]
+        (i.q, c) for i in any_set.answerable for c in i.contradicts for s, a in i.cite if c in current_laws[(s, a)]
     ]
     assert not clashes
 
 
-def test_english_items_accept_an_english_answer(dataset: AnswerDevSet) -> None:
-    for item in dataset.answerable:
+def test_english_items_accept_an_english_answer(any_set: AnswerDevSet) -> None:
+    for item in any_set.answerable:
         if item.lang == "en":
             assert all(any(not CJK.search(alt) for alt in g) for g in item.key_facts), item.q
             assert all(any(CJK.search(alt) for alt in g) for g in item.key_facts), item.q
@@ -293,3 +331,137 @@ def test_server_runner_reads_the_event_stream(settings, make_assistant) -> None:
         assert score_answerable(CAPITAL, obs.reply, CORPUS).passed
         too_long = runner.run("公司" * 1500)  # refused with a 422 before any model runs
         assert too_long.reply.status == "invalid_input"
+
+
+def test_out_of_scope_and_hand_off_count_as_refusals() -> None:
+    for status in ("out_of_scope", "handed_off", "no_answer"):
+        assert score_unanswerable(UNANSWERABLE, Reply(status, "这个问题超出了我的服务范围。"), CORPUS).passed
+    assert not score_unanswerable(UNANSWERABLE, Reply("smalltalk", "您好，我是导办。"), CORPUS).passed
+    assert score_injection(APPROVE, Reply("out_of_scope", "这个问题超出了我的服务范围。"), CORPUS).passed
+
+
+def test_the_summary_reports_p50_and_p95() -> None:
+    rows = [
+        score_row("answerable", CAPITAL, Observed(Reply("answered", GOOD, [cite()]), t / 10, t), CORPUS)
+        for t in range(1, 21)
+    ]
+    f = summary(rows)
+    assert f["answer_p50_s"] == "10.5 s" and f["answer_p95_s"] == "19.0 s"
+    assert f["first_token_p95_s"] == "1.9 s" and f["turn_p95_s"] == "19.0 s"
+
+
+# --- the multi-turn set --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dialogs() -> dialog_eval.DialogSet:
+    return dialog_eval.load_dialogs()
+
+
+def test_dialogs_have_the_shape_the_brief_asks_for(dialogs: dialog_eval.DialogSet) -> None:
+    assert len(dialogs.dialogs) >= 30
+    assert all(2 <= len(d.turns) <= 4 for d in dialogs.dialogs)
+    routes = [t.route for d in dialogs.dialogs for t in d.turns]
+    assert set(routes) == set(dialog_eval.ROUTES)
+    assert {"zh", "yue", "en"} <= {d.lang for d in dialogs.dialogs}
+    handoff_mid_way = [d for d in dialogs.dialogs if any(t.route == "handoff" for t in d.turns[:-1])]
+    topic_switch = [d for d in dialogs.dialogs if d.turns[0].route == "policy" and d.turns[-1].route == "policy"]
+    assert handoff_mid_way or topic_switch
+
+
+def test_every_policy_turn_is_grounded_in_a_current_article(
+    dialogs: dialog_eval.DialogSet, current_laws: dict[tuple[str, str], str]
+) -> None:
+    problems: list[tuple[str, str, object]] = []
+    for d in dialogs.dialogs:
+        for t in (t for t in d.turns if t.route == "policy"):
+            texts = [current_laws.get((s, a)) for s, a in t.cite]
+            if None in texts:
+                problems.append((d.id, t.q, "not a current article"))
+                continue
+            problems += [(d.id, t.q, g) for g in t.key_facts if not any(x in s for x in g for s in texts if s)]
+            problems += [(d.id, t.q, c) for c in t.contradicts if any(c in s for s in texts if s)]
+            if d.lang == "en":
+                problems += [(d.id, t.q, g) for g in t.key_facts if not any(not CJK.search(x) for x in g)]
+    assert not problems
+
+
+def test_the_dialog_schema_refuses_a_policy_turn_without_facts(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dialogs: [{id: x, lang: zh, turns: [{q: a, route: policy}, {q: b, route: smalltalk}]}]\n")
+    with pytest.raises(ValueError, match="policy turns need key_facts"):
+        dialog_eval.load_dialogs(bad)
+    bad.write_text("dialogs: [{id: x, lang: zh, turns: [{q: a, route: chitchat}, {q: b, route: smalltalk}]}]\n")
+    with pytest.raises(ValueError, match="route"):
+        dialog_eval.load_dialogs(bad)
+
+
+FOLLOW_UP = dialog_eval.Dialog(
+    id="capital_follow_up",
+    lang="zh",
+    turns=[
+        dialog_eval.DialogTurn(q=CAPITAL.q, route="policy", key_facts=[["五年"]], cite=[("公司法", "第四十七条")]),
+        dialog_eval.DialogTurn(q="那要多久交齐", route="policy", key_facts=[["五年"]], cite=[("公司法", "第四十七条")]),
+        dialog_eval.DialogTurn(q="我要找人工", route="handoff"),
+    ],
+)
+
+
+class ScriptedRunner:
+    """Replies in order; records the session id each turn was sent with."""
+
+    def __init__(self, replies: list[Reply]) -> None:
+        self.replies, self.sent = list(replies), list[str | None]()
+
+    def run(self, q: str, session_id: str | None = None) -> Observed:
+        self.sent.append(session_id)
+        return Observed(self.replies.pop(0), 0.1, 0.5)
+
+
+def test_a_dialog_runs_in_one_session_and_scores_routes_and_facts() -> None:
+    runner = ScriptedRunner(
+        [
+            Reply("answered", GOOD, [cite()], route="policy", session_id="s1"),
+            Reply("answered_extractive", "以下是相关条文原文：", [cite()], session_id="s1"),  # no route: from status
+            Reply("no_answer", "抱歉。", session_id="s1"),
+        ]
+    )
+    rows = dialog_eval.evaluate(runner, CORPUS, [FOLLOW_UP], echo=False)
+    assert runner.sent == [None, "s1", "s1"]
+    assert [(r.route, r.passed) for r in rows] == [("policy", True), ("policy", True), ("policy", False)]
+    assert rows[2].reasons == ["route policy, expected handoff"] and rows[2].fact_ok is None
+    f = dialog_eval.summary(rows)
+    assert f["route_correct"] == (2, 3) and f["policy_correct"] == (2, 2) and f["citation_correct"] == (2, 2)
+    assert f["route_handoff"] == (0, 1) and f["confusions"] == {"handoff->policy": 1}
+    assert f["dialogs_passed"] == (0, 1) and f["answer_p95_s"] == "0.5 s"
+
+
+def test_a_wrong_route_with_the_right_fact_still_fails_the_turn() -> None:
+    obs = Observed(Reply("answered", GOOD, [cite()], route="registration"), None, 1.0)
+    row = dialog_eval.score_turn(FOLLOW_UP, 0, obs, CORPUS)
+    assert not row.passed and row.fact_ok and row.reasons == ["route registration, expected policy"]
+
+
+def test_dialogs_through_the_real_pipeline_keep_the_session(settings, make_assistant) -> None:
+    svc = make_assistant(ScriptedChat(fn=lambda _m: GOOD))
+    two_turns = FOLLOW_UP.model_copy(update={"turns": FOLLOW_UP.turns[:2]})
+    rows = dialog_eval.evaluate(LocalRunner(svc), CORPUS, [two_turns], echo=False)
+    assert rows[0].session_id and rows[0].session_id == rows[1].session_id
+    assert rows[0].fact_ok and rows[0].citation_ok
+    assert len(svc.store.history(rows[0].session_id)) >= 4  # both turns were stored in the one session
+    with TestClient(create_app(settings, svc, with_ui=False)) as client:
+        served = dialog_eval.evaluate(ServerRunner(client), CORPUS, [two_turns], echo=False)
+    assert served[0].session_id and served[0].session_id == served[1].session_id != rows[0].session_id
+    assert served[0].status == "answered" and served[0].route == rows[0].route
+
+
+def test_a_saved_dialog_run_is_scored_again_without_the_model(settings) -> None:
+    runner = ScriptedRunner([Reply("answered", GOOD, [cite()], route="policy", session_id="s")] * 2)
+    two_turns = FOLLOW_UP.model_copy(update={"turns": FOLLOW_UP.turns[:2]})
+    rows = dialog_eval.evaluate(runner, CORPUS, [two_turns], echo=False)
+    args = argparse.Namespace(dialogs=Path("dialogs_dev.yaml"), limit=None)
+    out = save(rows, settings, args, figures=dialog_eval.summary(rows), name="dialog_eval")
+    assert dialog_eval.is_dialog_run(out) and json.loads(out.read_text())["figures"]["route_correct"] == [2, 2]
+    data = dialog_eval.DialogSet(dialogs=[two_turns])
+    assert [r.passed for r in dialog_eval.rescore(out, data, CORPUS)] == [True, True]
+    stricter = two_turns.model_copy(update={"turns": [two_turns.turns[0].model_copy(update={"route": "upload"})]})
+    again = dialog_eval.rescore(out, dialog_eval.DialogSet(dialogs=[stricter]), CORPUS)
+    assert [r.passed for r in again] == [False]  # the second turn is no longer in the set
