@@ -46,6 +46,9 @@ def test_listed_words_are_found(screen: SensitiveScreen, text: str, category: st
         "开成人用品店需要什么许可",
         "How do I pay off debt before deregistering?",  # "bt" only as a whole token
         "Can investors from Taiwan register a company?",
+        "北京市朝阳区公证处办一份公司章程公证要收多少钱",  # 公证处 is on a political list as a bare word
+        "共产党员可以开公司吗",
+        "外资公司要去外汇局登记吗",
     ],
 )
 def test_registration_questions_pass(screen: SensitiveScreen, text: str) -> None:
