@@ -19,6 +19,7 @@ from assistant.guardrails.steps import Guardrails, MaskPII, OutputGuard, Screen
 from assistant.lexical import QueryExpander
 from assistant.pipeline import steps
 from assistant.pipeline.context import TurnContext
+from assistant.pipeline.evidence import place_names
 from assistant.pipeline.router import routing_steps
 from assistant.pipeline.runner import Step, run_steps
 from assistant.policy.staff_chat import StaffTurnResult
@@ -78,6 +79,7 @@ class Assistant:
                 expander=self.retriever.expander,
                 knowledge_dir=settings.knowledge_dir,
                 catalogue=steps.linked_catalogue(self),
+                is_place=place_names(settings.data_dir),
             ),
         ]
         self.approval = ApprovalEngine.from_settings(settings)

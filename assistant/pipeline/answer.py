@@ -156,6 +156,7 @@ class Answer:
     expander: QueryExpander | None = None
     knowledge_dir: Path | None = None
     catalogue: Callable[[], LawCatalogue] | None = None  # the staff catalogue: law names and service steps
+    is_place: Callable[[str], bool] | None = None  # evidence.place_names: which tagged names are real places
     _english: dict[str, str] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -194,7 +195,8 @@ class Answer:
                 question = normalise_for_search(question, self.knowledge_dir)
             cat = self.catalogue() if self.catalogue is not None else None
             knows = (lambda name: cat.find_law(name) is not None) if cat is not None else (lambda name: True)
-            if unsupported_reference(question, ctx.passages, knows) or unmatched_names(question, ctx.passages):
+            uncovered = unmatched_names(question, ctx.passages, self.is_place)
+            if unsupported_reference(question, ctx.passages, knows) or uncovered:
                 self._refuse(ctx)
                 return
             ev = select_evidence(question, ctx.passages, self.expander or QueryExpander(Path("/nonexistent")))

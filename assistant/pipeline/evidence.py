@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from assistant.domain import Passage
 from assistant.lexical import STOPWORDS, QueryExpander, tokenize
@@ -197,12 +198,47 @@ def unsupported_reference(question: str, passages: list[Passage], knows_law: Cal
     return ""
 
 
-def unmatched_names(question: str, passages: list[Passage]) -> list[str]:
+# The most common Chinese surnames (about 85 % of the population): a two- or three-character word the tagger
+# calls a person name counts as one only when it starts with one of these (沾边, 冰城 are not people).
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_REGIONS = ("香港", "澳门", "台湾")
+
+
+def place_names(data_dir: Path) -> Callable[[str], bool]:
+    """Whether a word is a place: a province, city or county of the division tables (full or short name), or a
+    city or province followed by one of its counties (上海浦东新区), or 香港 / 澳门 / 台湾."""
+    from assistant.approval.address import load_divisions
+
+    d = load_divisions(data_dir)
+    names = {*d.province_by_name, *d.city_by_name, *d.city_by_short, *d.county_by_name, *_REGIONS}
+    heads = sorted({*d.province_by_name, *d.city_by_name, *d.city_by_short}, key=len, reverse=True)
+
+    def known(word: str) -> bool:
+        if word in names:
+            return True
+        return any(word.startswith(h) and word[len(h) :] in d.county_by_name for h in heads if len(h) < len(word))
+
+    return known
+
+
+def unmatched_names(question: str, passages: list[Passage], is_place: Callable[[str], bool] | None = None) -> list[str]:
     """Place and person names in the question (深圳市南山区, 张三) that no retrieved passage mentions: the question
-    is about a locality or a person the corpus does not cover (local fees, office hours, case status)."""
+    is about a locality or a person the corpus does not cover (local fees, office hours, case status).
+    ``is_place`` keeps only real places (the tagger also calls 高新区 or 沾边 names)."""
     import jieba.posseg as pseg
 
     tokenize("")  # loads jieba with the project's user words
     text = "".join(p.chunk.text for p in passages)
-    names = [w.word for w in pseg.cut(question) if w.flag in ("ns", "nr", "nrt", "nrfg") and len(w.word) >= 2]
+    names = []
+    for w in pseg.cut(question):
+        word, flag = w.word, w.flag
+        if len(word) < 2:
+            continue
+        place = flag == "ns" and (is_place is None or is_place(word))
+        person = flag in ("nr", "nrfg") and len(word) <= 3 and word[0] in _SURNAMES and word[-1] not in "区市县省镇乡村"
+        if place or person:
+            names.append(word)
     return [n for n in names if n not in text and n.rstrip("市省区县") not in text]

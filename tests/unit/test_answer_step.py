@@ -163,3 +163,17 @@ def test_chat_messages_are_plain_roles() -> None:  # the prompt file renders sys
 
     msgs = load_prompt(PROJECT_ROOT / "prompts", "answer").render(question="q", basis="b", instruction="")
     assert isinstance(msgs[0], ChatMessage) and msgs[0].role == "system" and msgs[-1].content.endswith("依据：b")
+
+
+def test_only_real_places_and_people_make_a_question_local(settings) -> None:
+    from assistant.pipeline.evidence import place_names, unmatched_names
+
+    known = place_names(settings.data_dir)
+    assert known("上海浦东新区") and known("深圳市南山区") and known("成都") and known("香港")
+    assert not known("高新区") and not known("沾边")
+    passages: list[Passage] = []
+    assert unmatched_names("深圳市南山区市场监管局明天几点开门", passages, known)
+    assert unmatched_names("张三的公司是不是被列入了经营异常名录", passages, known) == ["张三"]
+    # the tagger calls these names; they are not places or people
+    assert unmatched_names("公司名字里能带跟赌博沾边的字眼吗", passages, known) == []
+    assert unmatched_names("高新区、开发区的名字能单独放进公司名称里吗", passages, known) == []
