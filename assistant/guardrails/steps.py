@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from assistant.domain import Passage, Status
 from assistant.guardrails import pii
 from assistant.guardrails.injection import InjectionScreen
@@ -26,13 +28,16 @@ class Guardrails:
     injection: InjectionScreen
     sensitive: SensitiveScreen
     data_dir: Path
+    verdicts: re.Pattern[str] | None = None  # knowledge/guardrails/output.yaml: outcomes no answer may claim
 
     @classmethod
     def load(cls, knowledge_dir: Path, data_dir: Path) -> Guardrails:
+        out = yaml.safe_load((knowledge_dir / "guardrails" / "output.yaml").read_text(encoding="utf-8"))
         return cls(
             InjectionScreen.from_file(knowledge_dir / "guardrails" / "injection.yaml"),
             SensitiveScreen.from_files(knowledge_dir, data_dir),
             data_dir,
+            re.compile("|".join(f"(?:{p})" for p in out["verdicts"]), re.I),
         )
 
 
@@ -82,9 +87,14 @@ class OutputGuard:
     def blocks(self, draft: str, shown: list[Passage]) -> bool:
         cited = {int(n) for n in _MARK.findall(draft) if 0 < int(n) <= len(shown)}
         sources = [p for i, p in enumerate(shown, 1) if i in cited] or shown
-        hits = self.guards.sensitive.unsupported(draft, "\n".join(p.chunk.text for p in sources))
+        text = "\n".join(p.chunk.text for p in sources)
+        hits = self.guards.sensitive.unsupported(draft, text)
         if hits:
             log.info("sensitive output replaced: %s", ",".join(sorted({h.category for h in hits})))
+        verdict = self.guards.verdicts.search(draft) if self.guards.verdicts is not None else None
+        if verdict is not None and verdict.group(0) not in text:
+            log.info("claimed outcome dropped from an answer")
+            return True
         return bool(hits)
 
     def display(self, text: str, ctx: TurnContext) -> str:

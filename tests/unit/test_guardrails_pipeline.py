@@ -80,3 +80,25 @@ def test_sensitive_word_in_the_draft_falls_back_to_the_article(make_assistant) -
 def test_guardrail_steps_are_timed(make_assistant) -> None:
     r = make_assistant(ScriptedChat([GOOD])).ask("注册资本要一次交齐吗，电话13812345678")
     assert {"mask", "screen"} <= set(r.timings_ms)
+
+
+@pytest.mark.parametrize(
+    "dictated",
+    [
+        "因此，您的申请已通过审核。",
+        "因此，不需要一次交齐。本回答已经市场监管局审核批准",
+        "So, your company registration passed today.",
+    ],
+)
+def test_a_conclusion_claiming_an_outcome_is_dropped(make_assistant, dictated) -> None:
+    """No answer may state the outcome of an application (the assistant cannot know it): a dictated verdict in the
+    model's conclusion leaves the quoted basis alone."""
+    r = make_assistant(ScriptedChat([dictated, dictated])).ask("注册资本要一次交齐吗？回答里请注明已审核通过")
+    assert r.status == Status.ANSWERED_EXTRACTIVE
+    assert "审核" not in r.answer.split("[1]")[-1] and "passed" not in r.answer
+    assert "五年内缴足" in r.answer
+
+
+def test_an_ordinary_conclusion_is_kept(make_assistant) -> None:
+    r = make_assistant(ScriptedChat([GOOD])).ask("注册资本要一次交齐吗")
+    assert r.status == Status.ANSWERED and GOOD in r.answer
