@@ -152,6 +152,8 @@ _ARTICLE_REF = re.compile(r"第[一二三四五六七八九十百千零〇两\d]
 _LAW_REF = re.compile(r"《([^《》]+)》")
 _PROHIBIT = re.compile(r"不得|禁止|不能|不可以|不予|不允许")
 _PERMIT = re.compile(r"可以|有权|允许|自愿")
+# what a "no" may rest on: an explicit prohibition or restriction in the basis (不设股东会 or 一个以上 are not)
+_RESTRICTS = re.compile(r"不得|禁止|不能|不可以|不予|不允许|只能|仅|限于|不具有|不属于|无权")
 # a conclusion that grants what the basis forbids, or forbids what it grants
 _SAYS_YES = re.compile(r"(?<![不没无])(?:可以|能够|允许)|\bcan\b|\bmay\b|\ballowed\b", re.I)
 _SAYS_NO = re.compile(r"不可以|不能|不得|禁止|不允许|cannot|can't|may not|not allowed|must not|prohibited", re.I)
@@ -175,6 +177,8 @@ def polarity_conflict(conclusion: str, basis: str) -> str:
         return "the basis forbids; the conclusion grants"
     if grants and not forbids and says_no and not says_yes:
         return "the basis grants; the conclusion forbids"
+    if says_no and not says_yes and not _RESTRICTS.search(basis):
+        return "the conclusion forbids; the basis restricts nothing"
     return ""
 
 

@@ -80,3 +80,14 @@ def test_polarity_conflicts() -> None:
     assert not polarity_conflict("因此，不可以出借营业执照。", BASIS_LEND)
     assert not polarity_conflict("因此，经批准的可以。", BASIS_LEND + "但是，经批准的除外。可以")
     assert polarity_conflict("因此，合伙人不能用劳务出资。", "合伙人可以用劳务出资。")
+
+
+def test_a_no_must_rest_on_a_restriction_in_the_basis() -> None:
+    """Seen with the real model: "一个人能开有限公司吗" → "因此，不可以" after a basis that restricts nothing."""
+    from assistant.pipeline.grounding import polarity_conflict
+
+    basis = "只有一个股东的有限责任公司不设股东会。有限责任公司由一个以上五十个以下股东出资设立。"
+    assert polarity_conflict("因此，不可以，只有一个股东的有限责任公司不设股东会。", basis)
+    assert not polarity_conflict("因此，可以，一个股东也可以设立有限责任公司。", basis)
+    assert not polarity_conflict("因此，不能，只能登记一个住所。", "市场主体只能登记一个住所或者主要经营场所。")
+    assert not polarity_conflict("因此，不能用劳务出资。", "股东不得以劳务、信用作价出资。")
