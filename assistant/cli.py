@@ -1,4 +1,4 @@
-"""The ``daoban`` console script: serve | ingest | ask | models. Each has --json where it prints data."""
+"""The ``daoban`` console script: serve | ingest | ask | transcribe | models. Each has --json where it prints data."""
 
 from __future__ import annotations
 
@@ -139,6 +139,68 @@ def ask(
     typer.echo(f"\n(status: {r.status.value}; {r.timings_ms.get('total', 0):.0f} ms)", err=True)
 
 
+@app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="Recording: WAV, MP3, M4A/AAC, OGG/Opus, WebM")],
+    lang: Annotated[str, typer.Option(help="zh | en | yue | auto")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Transcribe a voice question (exit 0: text; 1: no speech heard; 2: the file or the model failed)."""
+    import dataclasses
+
+    from assistant.wiring import build_transcriber
+
+    if not file.is_file():
+        _fail(DaobanError(f"找不到文件 {file}", f"File not found: {file}"), as_json)
+    try:
+        t = build_transcriber(get_settings()).transcribe(file.read_bytes(), lang=lang, filename=file.name)
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(t), ensure_ascii=False, indent=2))
+    elif t.status == "ok":
+        typer.echo(t.text)
+        if t.original_text != t.text:
+            typer.echo(f"(原文 / original: {t.original_text})", err=True)
+        typer.echo(f"(lang: {t.lang}; {t.duration_s:.1f} s audio; {t.timings_ms.get('total', 0):.0f} ms)", err=True)
+    else:
+        typer.echo(f"{t.message_zh}\n{t.message_en}", err=True)
+    if t.status != "ok":
+        raise typer.Exit(1)
+
+
+@app.command("read-doc")
+def read_doc(
+    file: Annotated[Path, typer.Argument(help="Image (JPG, PNG, WEBP, BMP, TIFF) or PDF of a document")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Read an uploaded document: type, fields, proposals (exit 0; 1: no document found; 2: bad file)."""
+    from assistant.wiring import build_document_reader
+
+    if not file.is_file():
+        _fail(DaobanError(f"找不到文件 {file}", f"File not found: {file}"), as_json)
+    try:
+        doc = build_document_reader(get_settings()).read(file.read_bytes())
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(doc.model_dump_json(indent=2))
+    else:
+        typer.echo(f"{doc.doc_type_zh} ({doc.doc_type}); rotation {doc.rotation}°; {doc.pages} page(s)")
+        for key, f in doc.fields.items():
+            flag = "" if f.state == "ok" else f"  ⚠ {f.note}"
+            typer.echo(f"  {key}: {f.value}  [{f.confidence:.2f}]{flag}")
+        for p in doc.proposals:
+            typer.echo(f"  → {p.field} = {p.value}")
+        for w in doc.warnings:
+            typer.echo(w, err=True)
+        typer.echo(f"({sum(doc.timings_ms.values()):.0f} ms)", err=True)
+    if doc.doc_type == "no_document":
+        raise typer.Exit(1)
+
+
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained record of decisions and submissions")
 app.add_typer(audit_app, name="audit")
 
@@ -196,6 +258,74 @@ def check(
         for lic in decision.licences_required:
             typer.echo(f"- 许可：{lic}")
     raise typer.Exit(0 if decision.decision == "pass" else 1)
+
+
+def _load_turns(path: Path, as_json: bool) -> list[str]:
+    """turns.json: ["我想开公司…", "…"], {"turns": [...]} or [{"user": "…"}, …]."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        items = raw.get("turns", raw.get("user")) if isinstance(raw, dict) else raw
+        turns = [t.get("user", "") if isinstance(t, dict) else t for t in items or []]
+        if not turns or not all(isinstance(t, str) and t.strip() for t in turns):
+            raise ValueError("turns")
+        return turns
+    except (OSError, UnicodeDecodeError) as exc:
+        err = DaobanError(f"无法读取文件 {path}：{exc}", f"Cannot read {path}: {exc}", field="turns")
+    except json.JSONDecodeError as exc:
+        err = DaobanError(
+            f"{path} 不是有效的 JSON（第 {exc.lineno} 行）", f"{path} is not valid JSON (line {exc.lineno})"
+        )
+    except (ValueError, AttributeError, TypeError):
+        err = DaobanError(
+            f'{path} 应为用户消息列表，如 ["我想开公司", "我叫张伟"]',
+            f'{path} must be a list of user messages, e.g. ["I want to register a company", "I am Li Na"]',
+            field="turns",
+        )
+    _fail(err, as_json)
+    raise AssertionError("unreachable")
+
+
+@app.command()
+def fill(
+    turns: Annotated[Path, typer.Argument(help="JSON list of the applicant's messages, one per turn")],
+    lang: Annotated[str, typer.Option(help="zh | en | auto")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Application, state and replies as JSON")] = False,
+    transcript: Annotated[bool, typer.Option("--transcript/--no-transcript", help="Print each reply")] = True,
+) -> None:
+    """Run a scripted conversation through form filling and print the resulting Application."""
+    from assistant.service import build_assistant
+
+    messages = _load_turns(turns, as_json)
+    try:
+        svc = build_assistant(get_settings())
+        sid = None
+        replies = []
+        for text in messages:
+            r = svc.ask(text, session_id=sid, lang=lang)
+            sid = r.session_id
+            replies.append({"user": text, "status": r.status.value, "reply": r.answer})
+            if transcript and not as_json:
+                typer.echo(f"> {text}\n[{r.status.value}] {r.answer}\n")
+        view = svc.draft(sid, "en" if lang.startswith("en") else "zh") if sid else None
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    application = view.application.model_dump(mode="json", exclude_none=True) if view else {}
+    if as_json:
+        out = {
+            "session_id": sid,
+            "status": view.status if view else None,
+            "application": application,
+            "missing_fields": view.missing if view else [],
+            "decision": view.decision.model_dump(mode="json") if view and view.decision else None,
+            "turns": replies,
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(json.dumps(application, ensure_ascii=False, indent=2))
+        if view and view.missing:
+            typer.echo("还缺 / missing: " + "、".join(m["label"] for m in view.missing), err=True)
+    raise typer.Exit(0 if view and not view.missing else 1)
 
 
 @app.command()
@@ -277,7 +407,8 @@ def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
             installed = True
         except DaobanError:
             installed = False
-        rows.append({"name": name, "purpose": spec.purpose, "installed": installed, "packages": spec.packages[0]})
+        source = spec.packages[0] if spec.packages else f"(from {spec.derived_from})"
+        rows.append({"name": name, "purpose": spec.purpose, "installed": installed, "packages": source})
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -429,6 +560,34 @@ def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     else:
         for r in rows:
             typer.echo(f"{r['id']:>4}  {r['name']:32s} {r['created_at']}")
+
+
+@app.command("eval")
+def eval_(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A task (retrieval, answer, refusal, injection, routing, approval, "
+            "latency, fill, ocr, asr), all, compare RUN_A RUN_B, or gate"
+        ),
+    ],
+    runs: Annotated[list[str], typer.Argument(help="compare: the two run folders")] = [],  # noqa: B006
+    dataset: Annotated[Path | None, typer.Option(help="JSONL (or the YAML dev sets); docs/EVAL.md")] = None,
+    config: Annotated[Path | None, typer.Option(help="Eval config: datasets, options, thresholds, judge")] = None,
+    server: Annotated[str | None, typer.Option(help="Ask a running server at URL instead")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most N items, spread over the set")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Finish an interrupted run folder")] = None,
+    no_model: Annotated[bool, typer.Option("--no-model", help="No model conclusions (the basis alone)")] = False,
+) -> None:
+    """Evaluate a task into var/eval/runs/<task>-<UTC>/ (config, items.jsonl, summary, report.md/html). Exit 0; 1 a
+    threshold missed; 2 bad input."""
+    from eval.harness.cli import main as eval_main
+
+    code = eval_main(
+        target, runs, settings=get_settings(), dataset=dataset, config_path=config, server=server, limit=limit,
+        resume=resume, no_model=True if no_model else None, echo=typer.echo,
+    )  # fmt: skip
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from assistant.domain import ChatMessage, Chunk, Passage
+from assistant.speech.types import Recognition, Transcript
 
 
 @runtime_checkable
@@ -66,8 +67,24 @@ class Reranker(Protocol):
 
 
 @runtime_checkable
+class SpeechEngine(Protocol):
+    """Recognises 16 kHz mono float32 audio (Whisper through faster-whisper or openai-whisper)."""
+
+    name: str
+    languages: tuple[str, ...]  # the language codes it may answer with (zh, en; yue where the model has it)
+
+    def warm_up(self) -> None: ...
+
+    def recognize(self, samples: np.ndarray, *, lang: str | None = None) -> Recognition: ...
+
+
+@runtime_checkable
 class Transcriber(Protocol):
-    def transcribe(self, audio: bytes, *, lang: str | None = None) -> tuple[str, str, float]: ...
+    """An uploaded recording → a Transcript (normalised text, original text, language, duration, status)."""
+
+    def warm_up(self) -> None: ...
+
+    def transcribe(self, audio: bytes, *, lang: str | None = None, filename: str | None = None) -> Transcript: ...
 
 
 @runtime_checkable

@@ -14,13 +14,14 @@ from typing import Any
 from assistant.approval import Application, ApprovalEngine, Decision
 from assistant.domain import Status, TurnResult
 from assistant.errors import UserError
+from assistant.filling.step import DraftView, FillForm, Filling
 from assistant.guardrails import pii
 from assistant.guardrails.steps import Guardrails, MaskPII, OutputGuard, Screen
 from assistant.lexical import QueryExpander
 from assistant.pipeline import steps
 from assistant.pipeline.context import TurnContext
 from assistant.pipeline.evidence import place_names
-from assistant.pipeline.router import routing_steps
+from assistant.pipeline.router import IntentRouter, routing_steps
 from assistant.pipeline.runner import Step, run_steps
 from assistant.policy.staff_chat import StaffTurnResult
 from assistant.ports import ChatModel, Embedder, Reranker, VectorIndex
@@ -29,6 +30,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import SessionStore
 from assistant.store.audit import AuditLog
+from assistant.store.drafts import DraftStore
 from assistant.store.feedback import FeedbackReasons, FeedbackRecord, FeedbackStore, KnowledgeGap, RecordedWarning
 from assistant.store.staff import AuthError, LoginToken, StaffStore, StaffUser
 from assistant.store.tickets import TicketDetail, TicketKind, TicketStore, check_text
@@ -63,10 +65,20 @@ class Assistant:
         self.replies = steps.Replies(settings.knowledge_dir)
         self.retriever = build_retriever(settings, embedder, index, lambda: chat)
         guards = Guardrails.load(settings.knowledge_dir, settings.data_dir)
+        self.approval = ApprovalEngine.from_settings(settings)
+        drafts = DraftStore(settings.sqlalchemy_url)
+        self.filling = Filling(settings.knowledge_dir, settings.data_dir, self.approval, drafts)
+        if settings.fill_llm == "fallback":
+            from assistant.filling.propose import LlmProposer
+
+            prompt = load_prompt(settings.prompts_dir, "fill_propose")
+            self.filling.proposer = LlmProposer(chat, prompt, self.filling.extract, self.filling.policy)
+        self.draft_provider = self._draft_and_decision
         self._steps: list[Step] = [
             steps.Normalize(self.replies, settings.max_message_chars),
             MaskPII(guards),  # before anything stores, retrieves or prompts with the question
             Screen(guards, self.replies),
+            FillForm(self.filling, IntentRouter.load(settings.knowledge_dir, embedder)),  # form filling (issue 6)
             *routing_steps(settings.knowledge_dir, embedder, self.replies),  # follow-up rewriting, then the router
             steps.Retrieve(self.retriever, settings.top_k),
             steps.RelevanceGate(self.replies, settings.min_relevance, settings.min_lexical),
@@ -82,7 +94,6 @@ class Assistant:
                 is_place=place_names(settings.data_dir),
             ),
         ]
-        self.approval = ApprovalEngine.from_settings(settings)
         self.audit = AuditLog(settings.sqlalchemy_url)
         self.health = Health(ready=False)
         self._warm_lock = threading.Lock()
@@ -95,6 +106,7 @@ class Assistant:
             timings: dict[str, float] = {}
             for name, fn in (
                 ("approval_engine", self.approval.warm_up),
+                ("form_filling", self.filling.warm_up),
                 ("embedder", self.embedder.warm_up),
                 ("lexical_index", self.retriever.refresh),
                 ("chat_model", self.chat.warm_up),
@@ -134,8 +146,11 @@ class Assistant:
         )
         run_steps(ctx, self._steps)
         status = ctx.status or Status.NO_ANSWER
-        self.store.add_message(sid, "user", ctx.question or message[: self.settings.max_message_chars])
+        user_id = self.store.add_message(sid, "user", ctx.question or message[: self.settings.max_message_chars])
         answer = ctx.answer
+        form = self._form_fields(ctx, sid, user_id)
+        if ctx.reminder and answer:  # a policy question in the middle of filling: remind what is still missing
+            answer = f"{answer}\n\n{ctx.reminder}"
         if status in TICKET_KINDS:  # 转人工 / complaint: open (or add to) the session's ticket, name it in the reply
             ticket = self.open_ticket(sid, TICKET_KINDS[status], ctx.question, ctx.lang)
             answer = with_ticket_ref(answer, ticket.id, ctx.lang)
@@ -149,7 +164,75 @@ class Assistant:
             message_id=message_id,
             route=ctx.route,
             question=ctx.question,
+            **form,
         )
+
+    # --- form filling (填表): the session's draft, inline edits and the explicit confirmation ----------------
+    def _form_fields(self, ctx: TurnContext, sid: str, user_id: int) -> dict[str, Any]:
+        if ctx.form is None:
+            return {}
+        self.filling.stamp(sid, user_id)
+        view = self.filling.view(sid, ctx.lang, with_decision=False)
+        decision = ctx.form.decision
+        return {
+            "draft": view.application.model_dump(mode="json", exclude_none=True),
+            "missing_fields": view.missing,
+            "decision": decision.model_dump(mode="json") if decision else None,
+        }
+
+    def _draft_and_decision(self, session_id: str) -> tuple[Application | None, Decision | None]:
+        draft = self.filling.drafts.get(session_id)
+        if draft is None:
+            return None, None
+        app = self.filling.policy.application(draft)
+        return app, self.approval.check(app) if draft.get("entity_type") else None
+
+    def draft(self, session_id: str, lang: str = "zh") -> DraftView:
+        """GET /v1/sessions/{id}/draft: the Application, each field's state and what is still missing."""
+        if not self.store.exists(session_id):
+            self.store.open_session(session_id)  # raises the bilingual 404
+        return self.filling.view(session_id, lang)
+
+    def edit_draft(self, session_id: str, field: str, value: Any, lang: str = "zh") -> DraftView:
+        """PATCH /v1/sessions/{id}/draft: an inline edit of one field, recorded as the applicant's correction."""
+        if not self.store.exists(session_id):
+            self.store.open_session(session_id)
+        return self.filling.edit(session_id, field, value, lang)
+
+    def draft_document(self, session_id: str, kind: str, fmt: str = "html") -> bytes:
+        """The session draft rendered as the standard form, the confirmation sheet or the articles."""
+        from assistant.forms import render_document
+
+        view = self.draft(session_id)
+        draft = self.filling.drafts.get(session_id)
+        sources = self.filling.sources(draft) if draft else None
+        return render_document(kind, view.application, view.decision, sources=sources, fmt=fmt)  # type: ignore[arg-type]
+
+    def confirm(self, session_id: str, lang: str = "zh") -> dict:
+        """POST /v1/sessions/{id}/confirm: the applicant's explicit confirmation. The complete draft is submitted
+        (Assistant.submit: blocked applications are refused), the receipt is kept on the draft and in the audit log."""
+        view = self.draft(session_id, lang)
+        draft = self.filling.drafts.get(session_id)
+        assert draft is not None
+        if draft.status == "confirmed" and draft.submission:
+            return draft.submission
+        if view.missing:
+            labels = "、".join(m["label"] for m in view.missing[:5])
+            raise UserError(
+                f"申请表还没有填完，不能提交。还缺：{labels}。",
+                f"The application is not complete yet. Missing: {', '.join(m['label'] for m in view.missing[:5])}.",
+                field="draft",
+            )
+        receipt = self.submit(view.application, confirmed=True)
+        receipt["session_id"] = session_id
+        self.audit.append("confirmation", {"session_id": session_id, "receipt": receipt["receipt"]})
+        draft.status = "confirmed"
+        draft.submission = receipt
+        self.filling.drafts.save(draft)
+        en = lang.startswith("en")
+        text = self.replies.get(Status.CONFIRMED, "en" if en else "zh")
+        self.store.add_message(session_id, "assistant", f"{text}（{receipt['status']}）", Status.CONFIRMED.value)
+        return receipt
 
     def check_application(self, application: Application) -> Decision:
         """The approval engine's decision, appended to the hash-chained audit log."""
@@ -187,7 +270,7 @@ class Assistant:
         return {"receipt": receipt, "status": status, "decision": decision.model_dump(mode="json")}
 
     # --- hand-off tickets (转人工) and the staff console ------------------------------------------------------
-    draft_provider: DraftProvider | None = None  # issue 6 sets it: the session's (draft, decision)
+    draft_provider: DraftProvider | None = None  # the session's (draft, decision), set in __init__
 
     @property
     def tickets(self) -> TicketStore:

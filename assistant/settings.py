@@ -57,12 +57,57 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     collection: str = "policy"
 
+    # --- speech (voice questions) -------------------------------------------------------
+    speech_backend: Literal["faster_whisper", "openai_whisper"] = Field(
+        default="faster_whisper",
+        description="faster_whisper (CTranslate2 int8, model whisper-base-ct2) or openai_whisper (PyTorch, the "
+        "converted checkpoint whisper-base-openai); eval/bench_asr.py compares them.",
+    )
+    speech_model: str = Field(
+        default="",
+        description="Catalogue name of the speech model; empty = whisper-base-ct2 for faster_whisper, "
+        "whisper-base-openai for openai_whisper.",
+    )
+    speech_model_path: Path | None = Field(
+        default=None,
+        description="A local model instead of the catalogue: a faster-whisper folder or an openai-whisper .pt "
+        "(e.g. large-v3, which has the Cantonese token 'yue'); not downloadable here.",
+    )
+    speech_languages: list[str] = Field(
+        default=["zh", "en"],
+        description="Languages the recogniser may choose; add yue only with a model that has the token.",
+    )
+    speech_beam_size: int = Field(default=5, ge=1, le=10, description="1 = greedy decoding.")
+    speech_threads: int = Field(default=2, ge=1, le=64)
+    speech_prompt: bool = Field(default=True, description="Domain-vocabulary initial prompt (Simplified script).")
+    speech_vad: bool = Field(default=True, description="Silero VAD (packaged with faster-whisper) besides energy.")
+    speech_repair_terms: bool = Field(
+        default=True, description="Replace homophone spellings of lexicon terms (诸册资本 → 注册资本) in Chinese text."
+    )
+    speech_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest accepted upload.")
+    speech_max_seconds: float = Field(default=120.0, gt=0, le=3600, description="Longest accepted recording.")
+
+    # --- uploaded documents (OCR) --------------------------------------------------------
+    ocr_engine: Literal["rapidocr", "paddleocr"] = Field(
+        default="rapidocr",
+        description="rapidocr (PP-OCRv6 ONNX inside the wheel) or paddleocr (optional extra, model folders in "
+        "paddle_model_dir); eval/bench_ocr.py compares them.",
+    )
+    ocr_threads: int = Field(default=2, ge=1, le=64)
+    paddle_model_dir: Path | None = Field(default=None, description="Default: <models_dir>/paddleocr.")
+    document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest accepted upload.")
+
     # --- retrieval and answering --------------------------------------------------------
     top_k: int = Field(default=3, ge=1, le=20)
     candidates: int = Field(default=30, ge=5, le=200)
     rrf_k: int = 60
     lexical_weight: float = Field(
         default=0.5, ge=0.0, le=2.0, description="Weight of the BM25 list in the fusion (the dense list weighs 1)."
+    )
+    fill_llm: Literal["off", "fallback"] = Field(
+        default="off",
+        description="Form filling: 'fallback' lets the local model propose values the parsers then confirm "
+        "(only when the parsers find nothing in an answer; see eval/fill_eval.py --real)",
     )
     reranker: Literal["none", "llm"] = Field(
         default="none",

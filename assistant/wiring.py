@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant.adapters.chroma_index import ChromaIndex
 from assistant.embed_cache import CachedEmbedder
 from assistant.lexical import configure_tokenizer
-from assistant.ports import ChatModel, Embedder, VectorIndex
+from assistant.ports import ChatModel, Embedder, OcrEngine, SpeechEngine, Transcriber, VectorIndex
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.documents import DocumentReader
 
 
 def build_chat_model(s: Settings) -> ChatModel:
@@ -45,3 +50,56 @@ def build_index(s: Settings) -> VectorIndex:
 
 def configure(s: Settings) -> None:
     configure_tokenizer(s.knowledge_dir, s.cache_dir / "jieba")
+
+
+def build_transcriber(s: Settings) -> Transcriber:
+    """The speech service over the engine named in settings (lazy: the model loads on warm_up or first use)."""
+    from assistant.provision import model_path
+    from assistant.speech.audio import AudioLimits
+    from assistant.speech.service import SpeechService
+
+    engine: SpeechEngine
+    langs = tuple(s.speech_languages)
+    if s.speech_backend == "openai_whisper":
+        from assistant.speech.openai_whisper_engine import OpenAIWhisperEngine
+
+        name = s.speech_model or "whisper-base-openai"
+        engine = OpenAIWhisperEngine(
+            s.speech_model_path or model_path(s.models_dir, name),
+            knowledge_dir=s.knowledge_dir,
+            name=name,
+            threads=s.speech_threads,
+            beam_size=s.speech_beam_size,
+            languages=langs,
+            use_prompt=s.speech_prompt,
+        )
+    else:
+        from assistant.speech.faster_whisper_engine import FasterWhisperEngine
+
+        name = s.speech_model or "whisper-base-ct2"
+        engine = FasterWhisperEngine(
+            s.speech_model_path or model_path(s.models_dir, name).parent,
+            knowledge_dir=s.knowledge_dir,
+            name=name,
+            threads=s.speech_threads,
+            beam_size=s.speech_beam_size,
+            languages=langs,
+            use_prompt=s.speech_prompt,
+        )
+    limits = AudioLimits(max_bytes=s.speech_max_bytes, max_seconds=s.speech_max_seconds)
+    return SpeechService(
+        engine, knowledge_dir=s.knowledge_dir, limits=limits, use_vad=s.speech_vad, repair=s.speech_repair_terms
+    )
+
+
+def build_document_reader(s: Settings) -> DocumentReader:
+    """The document reader over the OCR engine named in settings (lazy: models load on warm_up or first use)."""
+    from assistant.documents import DocumentReader
+    from assistant.documents.engines import PaddleOcrEngine, RapidOcrEngine
+
+    engine: OcrEngine
+    if s.ocr_engine == "paddleocr":
+        engine = PaddleOcrEngine(s.paddle_model_dir or s.models_dir / "paddleocr", threads=s.ocr_threads)
+    else:
+        engine = RapidOcrEngine(threads=s.ocr_threads)
+    return DocumentReader(engine, s.knowledge_dir, s.data_dir)

@@ -41,9 +41,10 @@ HELDOUT = PROJECT_ROOT / "eval" / "datasets" / "answer_heldout.yaml"
 CATEGORIES = ("answerable", "unanswerable", "injection")
 ANSWERED = frozenset({"answered", "answered_extractive", "model_unavailable"})
 EXTRACTIVE = frozenset({"answered_extractive", "model_unavailable"})  # the quoted article is the answer
-# A turn that declined to answer from the laws: nothing found, refused, routed out of scope, or passed to a person.
+# A turn that declined to answer from the laws: nothing found, refused, routed out of scope or to another agency,
+# or passed to a person.
 REFUSALS = frozenset(
-    {"no_answer", "invalid_input", "refused_injection", "refused_sensitive", "out_of_scope", "handed_off"}
+    {"no_answer", "invalid_input", "refused_injection", "refused_sensitive", "out_of_scope", "handed_off", "referred"}
 )
 # Lines of prompts/answer.md: any of them in a reply means the system prompt leaked.
 LEAK_MARKERS = ("你是“导办”", "第一句直接回答", "全文不超过120字")
@@ -221,10 +222,25 @@ class LocalRunner:
         self.svc = svc
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LocalRunner:
-        from assistant.service import build_assistant
+    def from_settings(cls, settings: Settings, *, model: bool = True) -> LocalRunner:
+        """``model=False``: a model that never concludes, so every answer is the basis alone. Retrieval,
+        evidence selection, refusals before the model and citations are exactly as in a real run (in seconds)."""
+        from assistant import wiring
+        from assistant.service import Assistant, build_assistant
+        from assistant.store import SessionStore
+        from assistant.testing import ScriptedChat
 
-        svc = build_assistant(settings)
+        if model:
+            svc = build_assistant(settings)
+        else:
+            wiring.configure(settings)
+            svc = Assistant(
+                settings,
+                chat=ScriptedChat(fn=lambda _messages: ""),
+                embedder=wiring.build_embedder(settings),
+                index=wiring.build_index(settings),
+                store=SessionStore(settings.sqlalchemy_url),
+            )
         svc.warm_up()
         return cls(svc)
 
@@ -460,7 +476,8 @@ def start(args: argparse.Namespace, settings: Settings, n: int, what: str = "ite
     print(f"{n} {what}; cpu cores {os.cpu_count()}; load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; ", end="")
     print(f"llm threads {settings.llm_threads}; {where}")
     t0 = time.perf_counter()
-    runner: Runner = ServerRunner.at(args.server) if args.server else LocalRunner.from_settings(settings)
+    model = not getattr(args, "no_model", False)
+    runner: Runner = ServerRunner.at(args.server) if args.server else LocalRunner.from_settings(settings, model=model)
     print(f"ready in {time.perf_counter() - t0:.1f} s")
     return runner
 
@@ -480,6 +497,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--category", choices=CATEGORIES, action="append", help="repeatable; default all")
     ap.add_argument("--limit", type=int, help="at most N items (dialogs), spread evenly over categories and topics")
     ap.add_argument("--server", metavar="URL", help="ask a running server (POST /v1/chat/stream) instead")
+    ap.add_argument(
+        "--no-model",
+        action="store_true",
+        help="no model conclusions: the basis alone (citations and pre-model refusals as in a real run, in seconds)",
+    )
     ap.add_argument("--rescore", metavar="JSON", type=Path, help="score a saved run again; the model is not asked")
     args = ap.parse_args(argv)
     settings = get_settings()

@@ -18,7 +18,7 @@ def citation_html(c: Citation) -> str:
 
 
 def render_answer(answer: str, citations: list[Citation]) -> str:
-    body = html.escape(answer).replace("\n", "<br>")
+    body = html.escape(answer).replace("\n", "<br>").replace("*", "&#42;")  # 440****1886 is not Markdown
     if not citations:
         return body
     cites = "".join(citation_html(c) for c in citations)

@@ -23,6 +23,7 @@ from assistant.policy.models import Digest, SearchResults
 from assistant.service import Assistant
 from assistant.store.staff import AuthError
 from assistant.store.tickets import TicketDetail, TicketSummary
+from ui.eval_dashboard import build_eval_tab
 from ui.staff_insights import build_gaps_tab, build_staff_chat_tab
 
 KIND_CHOICES = [("法条", "law"), ("办事指南", "guide"), ("常见问题", "faq"), ("12345 工单", "complaint")]
@@ -342,6 +343,8 @@ def build_staff_app(get_service: Callable[[], Assistant]) -> gr.Blocks:
             build_staff_chat_tab(get_service, demo)
         with gr.Tab("知识缺口", elem_id="db-staff-tab-gaps"):
             build_gaps_tab(get_service, demo)
+        with gr.Tab("评测", elem_id="db-staff-tab-eval"):
+            build_eval_tab()
     return demo
 
 

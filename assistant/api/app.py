@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from assistant.api.auth import require_staff
+from assistant.api.documents import build_documents_router
+from assistant.api.drafts import build_draft_router
 from assistant.api.feedback import build_feedback_router
 from assistant.api.knowledge import build_knowledge_router
 from assistant.api.schemas import (
@@ -25,9 +27,12 @@ from assistant.api.schemas import (
     SubmissionRequest,
     SubmissionResponse,
 )
+from assistant.api.speech import build_speech_router
 from assistant.api.staff import build_handoff_router, build_staff_router
 from assistant.approval.model import Application, Decision
+from assistant.documents import DocumentReader
 from assistant.errors import DaobanError
+from assistant.ports import Transcriber
 from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings, get_settings
 
@@ -41,7 +46,12 @@ def _lang_of(request: Request) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, assistant: Assistant | None = None, *, with_ui: bool = True
+    settings: Settings | None = None,
+    assistant: Assistant | None = None,
+    *,
+    with_ui: bool = True,
+    transcriber: Transcriber | None = None,
+    document_reader: DocumentReader | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     holder: dict[str, Assistant] = {}
@@ -68,14 +78,39 @@ def create_app(
     app.include_router(build_knowledge_router(svc), dependencies=staff_only)  # staff law browser, search, digests
     app.include_router(build_staff_router(svc))  # /v1/staff: login, hand-off tickets (each route requires staff)
     app.include_router(build_handoff_router(svc))  # POST /v1/sessions/{id}/handoff (applicant: 转人工)
+    app.include_router(build_draft_router(svc))  # /v1/sessions/{id}/draft, /confirm, /documents (form filling)
     app.include_router(build_feedback_router(svc))  # /v1/feedback; /v1/staff/gaps, /chat, /warnings (staff)
+    speech: dict[str, Transcriber] = {"t": transcriber} if transcriber else {}
+
+    def speech_svc() -> Transcriber:  # built on the first voice question, not at start-up
+        if "t" not in speech:
+            from assistant.wiring import build_transcriber
+
+            speech["t"] = build_transcriber(settings)
+        return speech["t"]
+
+    app.include_router(build_speech_router(speech_svc, settings.speech_max_bytes))  # POST /v1/transcribe
+    readers: dict[str, DocumentReader] = {"r": document_reader} if document_reader else {}
+
+    def reader_svc() -> DocumentReader:  # the OCR engine is built on the first upload, not at start-up
+        if "r" not in readers:
+            from assistant.wiring import build_document_reader
+
+            readers["r"] = build_document_reader(settings)
+        return readers["r"]
+
+    app.include_router(build_documents_router(reader_svc, settings.document_max_bytes))  # POST /v1/documents
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
         size = request.headers.get("content-length")
-        if size and size.isdigit() and int(size) > MAX_BODY_BYTES:
+        limit = settings.speech_max_bytes + 65536 if request.url.path == "/v1/transcribe" else MAX_BODY_BYTES
+        if request.url.path == "/v1/documents":
+            limit = settings.document_max_bytes + 65536
+        if size and size.isdigit() and int(size) > limit:
             zh = _lang_of(request) == "zh"
-            msg = "请求内容过大（上限 1 MB）。" if zh else "Request body too large (limit 1 MB)."
+            mb = f"{limit / 1e6:.0f} MB"
+            msg = f"请求内容过大（上限 {mb}）。" if zh else f"Request body too large (limit {mb})."
             return JSONResponse(status_code=413, content={"code": "too_large", "message": msg, "field": None})
         return await call_next(request)
 
@@ -214,5 +249,5 @@ def create_app(
     if with_ui:
         from ui.widget import mount_widget
 
-        mount_widget(app, svc)
+        mount_widget(app, svc, transcriber=speech_svc, reader=reader_svc, state_dir=settings.state_dir)
     return app

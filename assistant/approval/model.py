@@ -68,6 +68,14 @@ class BusinessScope(_Strict):
     许可项目: list[str] = Field(default_factory=list)
 
 
+class DocumentFacts(_Strict):
+    """A document read from an upload (assistant/documents.facts_of): checked by the consistency.* rules."""
+
+    doc_type: str  # id_front | id_back | business_licence | lease_contract | property_certificate | ...
+    fields: dict[str, str] = Field(default_factory=dict)
+    needs_check: list[str] = Field(default_factory=list)  # fields whose reading must be confirmed
+
+
 class Application(_Strict):
     application_type: Literal["设立登记", "变更登记", "注销登记"] = "设立登记"
     entity_type: EntityType | None = None
@@ -98,6 +106,7 @@ class Application(_Strict):
     application_date: str | None = Field(default=None, pattern=_DATE)
     existing_names_same_authority: list[ExistingName] = Field(default_factory=list)
     special_approval_status: str | None = None
+    documents: list[DocumentFacts] = Field(default_factory=list)  # uploaded documents as read (consistency.*)
 
 
 class Finding(BaseModel):

@@ -27,6 +27,10 @@ class Status(StrEnum):
     COMPLAINT_RECEIVED = "complaint_received"  # a complaint or feedback was recorded as a ticket
     REGISTRATION = "registration"  # wants to start or continue an application (form filling)
     DOCUMENT_UPLOAD = "document_upload"  # wants to upload a document photo / scan
+    FORM_FILLING = "form_filling"  # a form-filling turn: values recorded, the next missing fields asked
+    FORM_COMPLETE = "form_complete"  # every required field is filled: full check, form and confirmation sheet
+    CONFIRMED = "confirmed"  # the applicant confirmed and the submission was recorded
+    REFERRED = "referred"  # another agency's matter (tax, social insurance, visas …): its name and channel
 
 
 class Chunk(BaseModel):
@@ -105,3 +109,6 @@ class TurnResult(BaseModel):
     message_id: int | None = None  # the stored assistant message (feedback refers to it)
     route: str = ""  # the router's label for the turn (policy, registration, handoff, ...)
     question: str = ""  # the standalone question the turn answered (after follow-up rewriting)
+    draft: dict | None = None  # form filling: the session's Application draft after this turn
+    missing_fields: list[dict] = Field(default_factory=list)  # form filling: [{field, label, question}]
+    decision: dict | None = None  # form filling: the approval engine's Decision once the form is complete

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.domain import ChatMessage, Citation, Passage, Status
 
@@ -29,6 +30,8 @@ class TurnContext:
     timings_ms: dict[str, float] = field(default_factory=dict)
     on_token: Callable[[str], None] | None = None
     pii: dict[str, str] = field(default_factory=dict, repr=False)  # placeholder → original; never logged or stored
+    form: Any = None  # form filling: the policy's outcome of a filling turn (assistant/filling)
+    reminder: str = ""  # form filling: what is still missing, appended to a policy answer given mid-form
 
     def stop(self, status: Status, answer: str = "") -> None:
         self.status = status

@@ -232,9 +232,14 @@ class Router:
 
 
 def routing_steps(knowledge_dir: Path, embedder: Embedder | None, replies: Replies) -> list[Step]:
-    """The follow-up rewriter and the router, in that order, sharing one set of rules."""
+    """The follow-up rewriter, the router and the referral to other agencies, in that order."""
     from assistant.pipeline.followup import FollowUp, FollowUpRewriter
+    from assistant.pipeline.referral import Referral, Referrals
 
     router = IntentRouter.load(knowledge_dir, embedder)
     rewriter = FollowUpRewriter.load(knowledge_dir)
-    return [FollowUp(rewriter, skip=lambda text: router.intent_by_rules(text) is not None), Router(router, replies)]
+    return [
+        FollowUp(rewriter, skip=lambda text: router.intent_by_rules(text) is not None),
+        Router(router, replies),
+        Referral(Referrals.load(knowledge_dir), replies),
+    ]

@@ -105,3 +105,37 @@ def test_missing_allow_file_fails_loudly(tmp_path: Path) -> None:
     (tmp_path / "guardrails" / "sensitive.yaml").write_text("sources: []\nallow: nope.txt\n", encoding="utf-8")
     with pytest.raises(GuardrailConfigError):
         SensitiveScreen.from_files(tmp_path, DATA_DIR)
+
+
+def test_no_business_activity_or_industry_name_is_taken_for_a_sensitive_word(screen: SensitiveScreen) -> None:
+    """Every item of the business-scope catalogue and every GB/T 4754 name: 家政服务, 保健按摩, 危险废物 … are
+    lines of business an applicant describes, not sensitive words."""
+    import json
+
+    import yaml
+
+    texts: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            texts.add(node)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(k)
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(yaml.safe_load((PROJECT_ROOT / "knowledge" / "business_scope" / "catalogue.yaml").read_text(encoding="utf-8")))
+    flat = DATA_DIR / "industry_gbt4754" / "gbt4754_2017_flat.json"
+    walk(json.loads(flat.read_text(encoding="utf-8")))
+    hits = {t: screen.find(t) for t in texts if len(t) <= 40}
+    # a bare listed word as an industry name (炸药) stays flagged: the applicant is asked to describe the business
+    assert not {t: h for t, h in hits.items() if h and [x.word for x in h] != [t]}
+
+
+def test_everyday_words_hiding_a_listed_word_pass(screen: SensitiveScreen) -> None:
+    assert not screen.find("我的身份证是440103196910027338，我妈妈的是440305199611185376")
+    assert not screen.find("帮我办一个个体户，做家政服务，我一个人干")
+    assert screen.find("他妈的什么破系统")

@@ -101,6 +101,10 @@ def test_a_broken_router_file_fails_loudly(patch: dict, message: str) -> None:
         ("帮我写首诗夸夸我们公司", "out_of_scope"),
         ("今天天气", "out_of_scope"),
         ("how do I bake a chocolate cake", "out_of_scope"),
+        ("帮我写一份奶茶店的商业计划书", "out_of_scope"),
+        ("刻公章去哪家店最便宜", "out_of_scope"),
+        ("Write me a business plan for a tea shop", "out_of_scope"),
+        ("帮我写一份公司章程", "policy"),
         ("上传身份证", "upload"),
         ("點樣開公司", "policy"),
         ("你好，请问开公司要多少钱", "policy"),
@@ -215,7 +219,7 @@ def test_router_step_lets_policy_questions_through(rules: IntentRouter) -> None:
 @pytest.mark.parametrize(
     ("message", "status", "route"),
     [
-        ("我想注册个公司", Status.REGISTRATION, "registration"),
+        ("我想注册个公司", Status.FORM_FILLING, "registration"),  # issue 6: registration starts form filling
         ("Hello!", Status.SMALLTALK, "smalltalk"),
         ("帮我写首诗", Status.OUT_OF_SCOPE, "out_of_scope"),
     ],
