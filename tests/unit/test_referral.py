@@ -98,3 +98,12 @@ def test_a_registration_question_goes_on(referrals: Referrals) -> None:
     ctx = TurnContext(session_id="s", message="个体户可以起字号吗", lang="zh", question="个体户可以起字号吗")
     Referral(referrals, Replies(KNOWLEDGE))(ctx)
     assert ctx.status is None and ctx.answer == ""
+
+
+def test_the_whole_turn_refers_without_retrieval_or_the_model(make_assistant) -> None:
+    from assistant.testing import ScriptedChat
+
+    chat = ScriptedChat(["因此，可以。"])
+    r = make_assistant(chat).ask("开奶茶店的增值税税率是多少")
+    assert r.status == Status.REFERRED and "12366" in r.answer
+    assert not r.citations and not chat.calls
