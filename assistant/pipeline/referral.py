@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from assistant.domain import Status
 from assistant.pipeline.context import TurnContext
+from assistant.pipeline.router import check_patterns, compile_patterns, text_variants
 from assistant.pipeline.steps import Replies
-from assistant.textnorm import normalise_for_search, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,7 @@ class Agency(BaseModel):
     @field_validator("patterns", "unless")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        for p in patterns:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"bad pattern {p!r}: {exc}") from exc
-        return patterns
+        return check_patterns(patterns)
 
     @field_validator("name", "channel")
     @classmethod
@@ -49,7 +44,7 @@ class Agency(BaseModel):
 class _Compiled:
     key: str
     agency: Agency
-    match: re.Pattern[str]
+    match: re.Pattern[str] | None
     unless: re.Pattern[str] | None
 
 
@@ -57,13 +52,7 @@ class Referrals:
     def __init__(self, agencies: dict[str, Agency], knowledge_dir: Path) -> None:
         self.knowledge_dir = knowledge_dir
         self._table = [
-            _Compiled(
-                key,
-                a,
-                re.compile("|".join(f"(?:{p})" for p in a.patterns), re.I),
-                re.compile("|".join(f"(?:{p})" for p in a.unless), re.I) if a.unless else None,
-            )
-            for key, a in agencies.items()
+            _Compiled(key, a, compile_patterns(a.patterns), compile_patterns(a.unless)) for key, a in agencies.items()
         ]
 
     @classmethod
@@ -75,11 +64,12 @@ class Referrals:
 
     def find(self, question: str) -> tuple[str, Agency] | None:
         """The agency a question belongs to, or None when it is registration's own (or matches nothing)."""
-        simplified = to_simplified(question)
-        variants = {simplified, normalise_for_search(simplified, self.knowledge_dir)}
+        variants = text_variants(question, self.knowledge_dir)
         for c in self._table:
-            if any(c.match.search(v) for v in variants) and not (
-                c.unless is not None and any(c.unless.search(v) for v in variants)
+            if (
+                c.match is not None
+                and any(c.match.search(v) for v in variants)
+                and not (c.unless is not None and any(c.unless.search(v) for v in variants))
             ):
                 return c.key, c.agency
         return None

@@ -28,8 +28,26 @@ POLICY = "policy"
 _FILLER = re.compile(r"[\s\W_\d]+|[啊呀啦哈嗯哦噢呢吧嘛吗哇咯喔哟]+", re.UNICODE)
 
 
-def _compile(patterns: list[str]) -> re.Pattern[str] | None:
+def compile_patterns(patterns: list[str]) -> re.Pattern[str] | None:
+    """One case-insensitive alternation of the patterns (None for none)."""
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+
+
+def check_patterns(patterns: list[str]) -> list[str]:
+    """Every pattern compiles, or a ValueError naming it (for pydantic validators of the rule files)."""
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {p!r}: {exc}") from exc
+    return patterns
+
+
+def text_variants(text: str, knowledge_dir: Path) -> list[str]:
+    """The simplified text, and its Cantonese-normalised form when that differs: what the rule files match."""
+    simplified = to_simplified(text).strip()
+    normalised = normalise_for_search(simplified, knowledge_dir)
+    return [normalised] if normalised == simplified else [normalised, simplified]
 
 
 class LabelSpec(BaseModel):
@@ -45,12 +63,7 @@ class LabelSpec(BaseModel):
     @field_validator("always", "unless_question", "unless_domain", "whole")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        for p in patterns:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"bad pattern {p!r}: {exc}") from exc
-        return patterns
+        return check_patterns(patterns)
 
 
 class KnnSpec(BaseModel):
@@ -117,15 +130,15 @@ class IntentRouter:
         self.terms = terms
         self.knowledge_dir = knowledge_dir
         self.embedder = embedder
-        self._question = _compile(config.question_markers)
-        self._domain = _compile(config.domain_terms)
+        self._question = compile_patterns(config.question_markers)
+        self._domain = compile_patterns(config.domain_terms)
         self._rules = [
             _Rules(
                 name,
-                _compile(spec.always),
-                _compile(spec.unless_question),
-                _compile(spec.unless_domain),
-                _compile(spec.whole),
+                compile_patterns(spec.always),
+                compile_patterns(spec.unless_question),
+                compile_patterns(spec.unless_domain),
+                compile_patterns(spec.whole),
             )
             for name, spec in config.labels.items()
         ]
@@ -149,9 +162,7 @@ class IntentRouter:
                 self._matrix = self.embedder.embed_queries([t for _, t in self._exemplars])
 
     def variants(self, text: str) -> list[str]:
-        simplified = to_simplified(text).strip()
-        normalised = normalise_for_search(simplified, self.knowledge_dir)
-        return [normalised] if normalised == simplified else [normalised, simplified]
+        return text_variants(text, self.knowledge_dir)
 
     def in_domain(self, variants: list[str]) -> bool:
         """A registration term (knowledge/lexicon/domain_terms.txt or router.yaml domain_terms) is present."""
