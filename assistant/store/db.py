@@ -15,7 +15,8 @@ from assistant.errors import NotFoundError
 from assistant.guardrails import pii
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Timestamps for every store's rows (timezone-aware UTC)."""
     return datetime.now(UTC)
 
 
@@ -27,8 +28,8 @@ class ChatSessionRow(Base):
     __tablename__ = "chat_sessions"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     lang: Mapped[str] = mapped_column(String(8), default="zh")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
 
 
 class MessageRow(Base):
@@ -39,7 +40,7 @@ class MessageRow(Base):
     content: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32), default="")
     citations: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 def make_engine(url: str) -> Engine:
@@ -104,7 +105,7 @@ class SessionStore:
             db.add(msg)
             row = db.get(ChatSessionRow, session_id)
             if row is not None:
-                row.updated_at = _now()
+                row.updated_at = utc_now()
             db.flush()
             return msg.id
 

@@ -4,17 +4,13 @@ state, the people named, and the history of changes; so a browser closed or a se
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from assistant.filling.draft import FormDraft
-from assistant.store.db import make_engine
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from assistant.store.db import make_engine, utc_now
 
 
 class _Base(DeclarativeBase):
@@ -28,8 +24,8 @@ class DraftRow(_Base):
     status: Mapped[str] = mapped_column(String(16), default="filling")
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every save
     data: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
 
 
 class DraftStore:

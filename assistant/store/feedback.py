@@ -25,7 +25,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, Text, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from assistant.errors import NotFoundError, UserError
-from assistant.store.db import MessageRow, make_engine
+from assistant.store.db import MessageRow, make_engine, utc_now
 
 Vote = Literal["up", "down"]
 GAP_SCAN = 2000  # most recent answers scanned for the gap view
@@ -34,10 +34,6 @@ SIMILAR_COSINE = 0.93  # questions this close (embedder cosine) are one gap
 SIMILAR_BIGRAMS = 0.6  # or this close in character-bigram Jaccard
 _FILLER = re.compile(r"^(?:你好|您好|请问|我想问一下|我想问|想问一下|想问|问一下|hi|hello)+|(?:吗|呢|啊|呀|吧|么|嘛)+$")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _iso(when: datetime) -> str:
@@ -55,15 +51,15 @@ class FeedbackRow(_Base):
     vote: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(32), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class StaffSessionRow(_Base):
     __tablename__ = "staff_chat_sessions"
     session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     staff: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class WarningRow(_Base):
@@ -76,7 +72,7 @@ class WarningRow(_Base):
     message: Mapped[str] = mapped_column(Text)
     message_en: Mapped[str] = mapped_column(Text)
     basis: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 @dataclass(frozen=True)
@@ -215,9 +211,9 @@ class FeedbackStore:
                 )
             row = db.get(FeedbackRow, message_id)
             if row is None:
-                row = FeedbackRow(message_id=message_id, session_id=session_id, created_at=_now())
+                row = FeedbackRow(message_id=message_id, session_id=session_id, created_at=utc_now())
                 db.add(row)
-            row.vote, row.reason, row.comment, row.updated_at = vote, reason, comment, _now()
+            row.vote, row.reason, row.comment, row.updated_at = vote, reason, comment, utc_now()
         return _record(row)
 
     def get(self, message_id: int) -> FeedbackRecord | None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from assistant.errors import DaobanError, UserError
-from assistant.store.db import make_engine
+from assistant.store.db import make_engine, utc_now
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD = 8
@@ -31,10 +31,6 @@ class AuthError(DaobanError):
 
     code = "unauthorized"
     http_status = 401
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(t: datetime) -> datetime:
@@ -52,14 +48,14 @@ class StaffRow(_Base):
     name: Mapped[str] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class TokenRow(_Base):
     __tablename__ = "staff_tokens"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -161,9 +157,9 @@ class StaffStore:
 
     def issue_token(self, user: StaffUser) -> LoginToken:
         token = secrets.token_urlsafe(32)
-        expires = _now() + self.token_ttl
+        expires = utc_now() + self.token_ttl
         with self._sessions.begin() as db:
-            db.execute(delete(TokenRow).where(TokenRow.expires_at < _now()))  # prune expired tokens
+            db.execute(delete(TokenRow).where(TokenRow.expires_at < utc_now()))  # prune expired tokens
             db.add(TokenRow(token_hash=_token_hash(token), staff_id=user.id, expires_at=expires))
         return LoginToken(token, expires, user)
 
@@ -172,7 +168,7 @@ class StaffStore:
             return None
         with self._sessions() as db:
             tok = db.get(TokenRow, _token_hash(token))
-            if tok is None or _aware(tok.expires_at) <= _now():
+            if tok is None or _aware(tok.expires_at) <= utc_now():
                 return None
             row = db.get(StaffRow, tok.staff_id)
             return self._user(row) if row is not None and row.active else None

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from assistant.errors import DaobanError, NotFoundError, UserError
-from assistant.store.db import make_engine
+from assistant.store.db import make_engine, utc_now
 
 TicketKind = Literal["handoff", "complaint"]
 TicketState = Literal["open", "claimed", "closed"]
@@ -29,10 +29,6 @@ class ConflictError(DaobanError):
 
     code = "conflict"
     http_status = 409
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(t: datetime | None) -> datetime | None:
@@ -58,8 +54,8 @@ class TicketRow(_Base):
     assignee: Mapped[str | None] = mapped_column(String(32), nullable=True)
     replies: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -171,7 +167,7 @@ class TicketStore:
         failed_checks: list[dict[str, Any]] | None = None,
     ) -> tuple[TicketDetail, bool]:
         """Open a ticket for the session, or add the request to its active one. Returns (ticket, created)."""
-        entry = {"at": _now().isoformat(), "kind": kind, "text": reason[:MAX_REASON]}
+        entry = {"at": utc_now().isoformat(), "kind": kind, "text": reason[:MAX_REASON]}
         for _ in range(3):  # a concurrent opener in another process wins the unique index: add to its ticket
             try:
                 with self._lock, self._sessions.begin() as db:
@@ -187,7 +183,7 @@ class TicketStore:
                     if decision is not None or created:
                         row.decision = decision
                         row.failed_checks = failed_checks or []
-                    row.updated_at = _now()
+                    row.updated_at = utc_now()
                     db.flush()
                     return _detail(row), created
             except IntegrityError:
@@ -233,8 +229,8 @@ class TicketStore:
                     field="ticket_id",
                 )
             if row.assignee != staff:
-                row.assignee, row.status, row.claimed_at = staff, "claimed", _now()
-                row.updated_at = _now()
+                row.assignee, row.status, row.claimed_at = staff, "claimed", utc_now()
+                row.updated_at = utc_now()
             return _detail(row)
 
     def check_replyable(self, ticket_id: int) -> TicketDetail:
@@ -250,17 +246,17 @@ class TicketStore:
             row = self._row(db, ticket_id)
             row.replies += 1
             if not row.assignee and row.status == "open":
-                row.assignee, row.status, row.claimed_at = staff, "claimed", _now()
-            row.updated_at = _now()
+                row.assignee, row.status, row.claimed_at = staff, "claimed", utc_now()
+            row.updated_at = utc_now()
             return _detail(row)
 
     def close(self, ticket_id: int, staff: str, note: str = "") -> TicketDetail:
         with self._lock, self._sessions.begin() as db:
             row = self._row(db, ticket_id)
             self._not_closed(row)
-            row.status, row.closed_at, row.note = "closed", _now(), note
+            row.status, row.closed_at, row.note = "closed", utc_now(), note
             row.assignee = row.assignee or staff
-            row.updated_at = _now()
+            row.updated_at = utc_now()
             return _detail(row)
 
     @staticmethod
