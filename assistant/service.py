@@ -540,14 +540,21 @@ def build_reranker(settings: Settings, chat: Callable[[], ChatModel]) -> Reranke
     return None
 
 
-def build_assistant(settings: Settings) -> Assistant:
+def build_assistant(
+    settings: Settings,
+    *,
+    chat: ChatModel | None = None,
+    embedder: Embedder | None = None,
+    index: VectorIndex | None = None,
+) -> Assistant:
+    """The Assistant the settings describe; evaluations may pass a chat model, embedder or index of their own."""
     from assistant import wiring
 
     wiring.configure(settings)
     return Assistant(
         settings,
-        chat=wiring.build_chat_model(settings),
-        embedder=wiring.build_embedder(settings),
-        index=wiring.build_index(settings),
+        chat=chat if chat is not None else wiring.build_chat_model(settings),
+        embedder=embedder if embedder is not None else wiring.build_embedder(settings),
+        index=index if index is not None else wiring.build_index(settings),
         store=SessionStore(settings.sqlalchemy_url),
     )

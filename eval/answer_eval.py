@@ -225,22 +225,10 @@ class LocalRunner:
     def from_settings(cls, settings: Settings, *, model: bool = True) -> LocalRunner:
         """``model=False``: a model that never concludes, so every answer is the basis alone. Retrieval,
         evidence selection, refusals before the model and citations are exactly as in a real run (in seconds)."""
-        from assistant import wiring
-        from assistant.service import Assistant, build_assistant
-        from assistant.store import SessionStore
+        from assistant.service import build_assistant
         from assistant.testing import ScriptedChat
 
-        if model:
-            svc = build_assistant(settings)
-        else:
-            wiring.configure(settings)
-            svc = Assistant(
-                settings,
-                chat=ScriptedChat(fn=lambda _messages: ""),
-                embedder=wiring.build_embedder(settings),
-                index=wiring.build_index(settings),
-                store=SessionStore(settings.sqlalchemy_url),
-            )
+        svc = build_assistant(settings, chat=None if model else ScriptedChat(fn=lambda _messages: ""))
         svc.warm_up()
         return cls(svc)
 

@@ -57,10 +57,8 @@ def same(a: Any, b: Any) -> bool:
 
 
 def build(real: bool, state: Path, fill_llm: bool = False) -> Any:
-    from assistant.service import Assistant, build_assistant
-    from assistant.store import SessionStore
+    from assistant.service import build_assistant
     from assistant.testing import HashEmbedder, InMemoryIndex, ScriptedChat
-    from assistant.wiring import configure
 
     if real:
         svc = build_assistant(get_settings().model_copy(update={"fill_llm": "fallback" if fill_llm else "off"}))
@@ -72,15 +70,11 @@ def build(real: bool, state: Path, fill_llm: bool = False) -> Any:
             min_lexical=0.0,
             fill_llm="fallback" if fill_llm else "off",
         )
-        configure(s)
-        from assistant.wiring import build_chat_model
-
-        svc = Assistant(
+        svc = build_assistant(
             s,
-            chat=build_chat_model(s) if fill_llm else ScriptedChat(fn=lambda _m: "因此，请以相关规定为准。"),
+            chat=None if fill_llm else ScriptedChat(fn=lambda _m: "因此，请以相关规定为准。"),
             embedder=HashEmbedder(),
             index=InMemoryIndex(),
-            store=SessionStore(s.sqlalchemy_url),
         )
     svc.warm_up()
     return svc
