@@ -9,7 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.auth import require_staff
+from assistant.api.roles import APPLICANT, PUBLIC, require_staff
 from assistant.api.schemas import ErrorResponse
 from assistant.policy.staff_chat import StaffTurnResult
 from assistant.service import Assistant
@@ -59,14 +59,16 @@ def build_feedback_router(get_service: Callable[[], Assistant]) -> APIRouter:
     router = APIRouter()
     staff_only = [Depends(require_staff)]
 
-    @router.post("/v1/feedback", response_model=FeedbackRecord, responses=ERRORS, tags=["chat"])
+    @router.post(
+        "/v1/feedback", response_model=FeedbackRecord, responses=ERRORS, tags=["chat"], dependencies=[APPLICANT]
+    )
     def feedback(req: FeedbackRequest, request: Request) -> FeedbackRecord:
         """👍 / 👎 on one answer of the session; a second vote on the same answer replaces the first."""
         return get_service().feedback(
             req.session_id, req.message_id, req.vote, req.reason, comment=req.comment, lang=_lang(request)
         )
 
-    @router.get("/v1/feedback/reasons", response_model=list[FeedbackReason], tags=["chat"])
+    @router.get("/v1/feedback/reasons", response_model=list[FeedbackReason], tags=["chat"], dependencies=[PUBLIC])
     def reasons() -> list[FeedbackReason]:
         """The fixed reasons a 👎 may carry."""
         table = get_service().feedback_reasons.labels

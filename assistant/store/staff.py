@@ -18,12 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from assistant.errors import DaobanError, UserError
-from assistant.store.db import make_engine, utc_now
+from assistant.store.db import ensure_column, make_engine, utc_now
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}$")
+ROLES = ("staff", "evaluator")  # what a staff account may hold (applicants hold a session id, not an account)
+DEFAULT_ROLES = ("staff",)
 
 
 class AuthError(DaobanError):
@@ -49,6 +51,7 @@ class StaffRow(_Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    roles: Mapped[str] = mapped_column(String(64), default="staff")  # comma-separated, from ROLES
 
 
 class TokenRow(_Base):
@@ -64,6 +67,24 @@ class StaffUser:
     id: int
     name: str
     created_at: datetime
+    roles: tuple[str, ...] = DEFAULT_ROLES
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+def parse_roles(roles: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Roles in the canonical order (staff, evaluator); unknown names are a bilingual 422."""
+    items = roles.split(",") if isinstance(roles, str) else list(roles or DEFAULT_ROLES)
+    wanted = {r.strip().lower() for r in items if r and r.strip()}
+    unknown = sorted(wanted - set(ROLES))
+    if unknown or not wanted:
+        raise UserError(
+            f"角色须为 {' / '.join(ROLES)} 之一（收到：{', '.join(unknown) or '空'}）。",
+            f"A role must be one of {' / '.join(ROLES)} (got: {', '.join(unknown) or 'none'}).",
+            field="role",
+        )
+    return tuple(r for r in ROLES if r in wanted)
 
 
 @dataclass(frozen=True)
@@ -103,15 +124,19 @@ class StaffStore:
     def __init__(self, url: str, token_ttl: timedelta = timedelta(hours=12)) -> None:
         self.engine = make_engine(url)
         _Base.metadata.create_all(self.engine)
+        # accounts made before roles existed are staff (the column is added in place, no migration step)
+        ensure_column(self.engine, "staff_users", "roles", "VARCHAR(64) NOT NULL DEFAULT 'staff'")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.token_ttl = token_ttl
 
     @staticmethod
     def _user(row: StaffRow) -> StaffUser:
-        return StaffUser(row.id, row.name, _aware(row.created_at))
+        held = tuple(r for r in ROLES if r in (row.roles or "").split(","))
+        return StaffUser(row.id, row.name, _aware(row.created_at), held)
 
-    def create(self, name: str, password: str) -> StaffUser:
-        """A new staff account; the name must be unused."""
+    def create(self, name: str, password: str, roles: list[str] | tuple[str, ...] | None = None) -> StaffUser:
+        """A new staff account (roles: staff and/or evaluator, default staff); the name must be unused."""
+        held = parse_roles(roles)
         if not NAME.match(name or ""):
             raise UserError(
                 "用户名须为 2–32 个字母、数字、汉字或 _ . -。",
@@ -126,12 +151,22 @@ class StaffStore:
             )
         try:
             with self._sessions.begin() as db:
-                row = StaffRow(name=name, password_hash=hash_password(password))
+                row = StaffRow(name=name, password_hash=hash_password(password), roles=",".join(held))
                 db.add(row)
                 db.flush()
                 return self._user(row)
         except IntegrityError:
             raise UserError(f"用户 {name} 已存在。", f"Staff account {name} already exists.", field="name") from None
+
+    def set_roles(self, name: str, roles: list[str] | tuple[str, ...]) -> StaffUser:
+        """Replace an account's roles (takes effect on its next request: tokens carry no roles)."""
+        held = parse_roles(roles)
+        with self._sessions.begin() as db:
+            row = db.scalars(select(StaffRow).where(StaffRow.name == name)).first()
+            if row is None:
+                raise UserError(f"没有用户 {name}。", f"No staff account {name}.", field="name")
+            row.roles = ",".join(held)
+            return self._user(row)
 
     def accounts(self) -> list[StaffUser]:
         with self._sessions() as db:
