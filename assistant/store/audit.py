@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Integer, String, Text, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from assistant.store.db import make_engine
+from assistant.store.db import begin_write, make_engine
 
 GENESIS = "0" * 64
 
@@ -42,6 +42,19 @@ def chain_hash(prev: str, seq: int, kind: str, created_at: str, payload: str) ->
     return hashlib.sha256(f"{prev}|{seq}|{kind}|{created_at}|{payload}".encode()).hexdigest()
 
 
+def append_row(db: Session, kind: str, payload: dict) -> str:
+    """Append one record inside the caller's transaction (which holds the write lock: begin_write, or a write
+    before this); returns its hash. Purging uses it so the deletions and their record commit together."""
+    body = canonical(payload)
+    last = db.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
+    seq = (last.seq + 1) if last else 1
+    prev = last.hash if last else GENESIS
+    now = datetime.now(UTC).isoformat()
+    h = chain_hash(prev, seq, kind, now, body)
+    db.add(AuditRow(seq=seq, kind=kind, created_at=now, payload=body, prev_hash=prev, hash=h))
+    return h
+
+
 @dataclass
 class Verification:
     ok: bool
@@ -59,15 +72,23 @@ class AuditLog:
 
     def append(self, kind: str, payload: dict) -> str:
         """Append one record; returns its hash (a receipt the caller can keep)."""
-        body = canonical(payload)
         with self._lock, self._sessions.begin() as db:
-            last = db.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
-            seq = (last.seq + 1) if last else 1
-            prev = last.hash if last else GENESIS
-            now = datetime.now(UTC).isoformat()
-            h = chain_hash(prev, seq, kind, now, body)
-            db.add(AuditRow(seq=seq, kind=kind, created_at=now, payload=body, prev_hash=prev, hash=h))
-        return h
+            begin_write(db)  # another process (the CLI) appending at the same moment waits instead of forking
+            return append_row(db, kind, payload)
+
+    def entries(self, offset: int = 0, limit: int = 50, kind: str | None = None) -> tuple[int, list[AuditRow]]:
+        """(total, rows): one page of the log, newest first; ``kind`` keeps one kind of record."""
+        from sqlalchemy import func
+
+        with self._sessions() as db:
+            q = select(AuditRow)
+            count = select(func.count()).select_from(AuditRow)
+            if kind:
+                q, count = q.where(AuditRow.kind == kind), count.where(AuditRow.kind == kind)
+            total = int(db.scalar(count) or 0)
+            rows = list(db.scalars(q.order_by(AuditRow.seq.desc()).offset(offset).limit(limit)))
+            db.expunge_all()
+        return total, rows
 
     def verify(self) -> Verification:
         prev, n = GENESIS, 0

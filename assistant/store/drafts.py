@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Integer, String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from assistant.filling.draft import FormDraft
 from assistant.store.db import make_engine, utc_now
@@ -41,17 +41,25 @@ class DraftStore:
 
     def save(self, draft: FormDraft) -> int:
         """Insert or replace the session's draft; returns its new version."""
-        data = draft.model_dump(mode="json")
         with self._sessions.begin() as db:
-            row = db.get(DraftRow, draft.session_id)
-            if row is None:
-                row = DraftRow(session_id=draft.session_id, data=data, version=0)
-                db.add(row)
-            row.data = data
-            row.entity_type = str(draft.get("entity_type") or "")
-            row.status = draft.status
-            row.version = (row.version or 0) + 1
-            return row.version
+            return self.write(db, draft)
+
+    @staticmethod
+    def write(db: Session, draft: FormDraft) -> int:
+        """Insert or replace the draft inside the caller's transaction (a chat turn stores its messages and the
+        draft together: SessionStore.add_messages); returns its new version."""
+        data = draft.model_dump(mode="json")
+        row = db.get(DraftRow, draft.session_id)
+        if row is None:
+            row = DraftRow(session_id=draft.session_id, data=data, version=0)
+            db.add(row)
+        row.data = data
+        row.entity_type = str(draft.get("entity_type") or "")
+        row.status = draft.status
+        row.version = (row.version or 0) + 1
+        row.updated_at = utc_now()
+        db.flush()
+        return row.version
 
     def delete(self, session_id: str) -> bool:
         with self._sessions.begin() as db:
