@@ -6,13 +6,24 @@ unless the entity type needs it, which the rule modules check and report as find
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 EntityType = Literal["有限责任公司", "股份有限公司", "个体工商户", "个人独资企业"]
 Severity = Literal["block", "review", "hint"]
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _calendar_date(value: str | None) -> str | None:
+    """A YYYY-MM-DD that is a real day (2024-13-01 matches the pattern but is no date): else a 422, not a 500."""
+    if value is not None:
+        date.fromisoformat(value)  # ValueError → pydantic's validation error
+    return value
+
+
+IsoDate = Annotated[str | None, Field(pattern=_DATE), AfterValidator(_calendar_date)]
 
 
 class _Strict(BaseModel):
@@ -43,7 +54,7 @@ class Shareholder(Person):
     type: Literal["自然人", "法人"] | None = None
     contribution_wan: float | None = Field(default=None, ge=0)
     method: str | None = None  # 货币 | 实物 | 知识产权 | 土地使用权 | 股权 | 债权 | ...
-    subscription_deadline: str | None = Field(default=None, pattern=_DATE)
+    subscription_deadline: IsoDate = None
 
 
 class Investor(Person):
@@ -103,7 +114,7 @@ class Application(_Strict):
     supervisor: Person | None = None
     operating_period: str | None = Field(default=None, pattern=r"^(长期|\d{1,3}年)$")
     phone: str | None = Field(default=None, max_length=32)
-    application_date: str | None = Field(default=None, pattern=_DATE)
+    application_date: IsoDate = None
     existing_names_same_authority: list[ExistingName] = Field(default_factory=list)
     special_approval_status: str | None = None
     documents: list[DocumentFacts] = Field(default_factory=list)  # uploaded documents as read (consistency.*)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -14,13 +15,25 @@ from ingestion.document import Block, Document, LoadError, clean, read_bytes
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+MAX_PART_BYTES = 64 * 1024 * 1024  # an inflated XML part; more is a zip bomb, not a document
+
+
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A part of the package, refused before inflating when its declared size is over the limit (zipfile never
+    inflates past the declared size, so the check holds for a lying header too)."""
+    if zf.getinfo(name).file_size > MAX_PART_BYTES:
+        raise LoadError(
+            f"DOCX 文件中的 {name} 解压后超过 {MAX_PART_BYTES // 2**20} MB，疑似压缩炸弹，已拒绝",
+            f"{name} in the DOCX inflates to over {MAX_PART_BYTES // 2**20} MB (a zip bomb); refused",
+        )
+    return zf.read(name)
 
 
 def _style_names(zf: zipfile.ZipFile) -> dict[str, str]:
     """styleId → style name (Chinese Word uses ids such as "1" for the style named "heading 1")."""
     if "word/styles.xml" not in zf.namelist():
         return {}
-    root = ET.fromstring(zf.read("word/styles.xml"))
+    root = ET.fromstring(_read_part(zf, "word/styles.xml"))
     out = {}
     for style in root.iter(f"{W}style"):
         name = style.find(f"{W}name")
@@ -61,9 +74,11 @@ def load(path: Path, ocr: OcrEngine | None = None) -> Document:
     try:
         with zipfile.ZipFile(io.BytesIO(read_bytes(path))) as zf:
             names = _style_names(zf)
-            root = ET.fromstring(zf.read("word/document.xml"))
-    except (zipfile.BadZipFile, KeyError, ET.ParseError) as exc:
+            root = ET.fromstring(_read_part(zf, "word/document.xml"))
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, zlib.error, EOFError, NotImplementedError) as exc:
         raise LoadError("DOCX 文件损坏或不是 Word 文档", "corrupt DOCX or not a Word document") from exc
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required for extraction"
+        raise LoadError("DOCX 文件已加密，请先取消密码保护", "encrypted DOCX: remove the password first") from exc
     blocks = [Block(t, _level(p, names)) for p in root.iter(f"{W}p") if (t := _text(p))]
     first = next((i for i, b in enumerate(blocks) if b.level == 1), None)
     if first is None:
