@@ -1,7 +1,12 @@
 """OCR benchmark on generated documents: classification, character accuracy, key-field accuracy (clean vs
 degraded), check-digit catches, seconds per image, and form fields filled from an ID card + lease.
 
-    python -m eval.bench_ocr [--n 64] [--engine rapidocr|paddleocr|both] [--threads 2] [--out results.json]
+    python -m eval.bench_ocr [--n 64] [--n-photo 24] [--engine rapidocr|paddleocr|both] [--threads 2]
+                             [--no-perspective] [--photo-strength 0.05 0.20] [--out results.json]
+
+Groups: clean, degraded (rotation, blur, JPEG noise, low contrast) and perspective (photos of the document on
+a table at an angle: ``docgen.photo_set``, variants "perspective" and "photo"; both count as degraded).
+``--no-perspective`` reads without flattening photos (the before/after comparison).
 
 Timing goal (issue 8): ≤ 1.5 s per image on 2 cores. Run under ``taskset -c 0,1`` and note ``uptime``.
 """
@@ -68,17 +73,24 @@ def build_engine(name: str, threads: int) -> OcrEngine:
     return engines.RapidOcrEngine(threads=threads)
 
 
-def run(engine_name: str, docs: list[docgen.GenDoc], threads: int) -> dict:
+def group_of(d: docgen.GenDoc) -> str:
+    if d.variant == "clean":
+        return "clean"
+    return "perspective" if d.variant in docgen.PHOTO_DEGRADATIONS else "degraded"
+
+
+def run(engine_name: str, docs: list[docgen.GenDoc], threads: int, perspective: bool = True) -> dict:
     s = get_settings()
-    reader = DocumentReader(build_engine(engine_name, threads), s.knowledge_dir, s.data_dir)
+    reader = DocumentReader(build_engine(engine_name, threads), s.knowledge_dir, s.data_dir, perspective=perspective)
     t0 = time.perf_counter()
     reader.warm_up()
     load_s = time.perf_counter() - t0
     secs: list[float] = []
     cpu: list[float] = []  # process CPU seconds: wall time on idle cores ≈ cpu / threads (load-independent)
     cls_ok = 0
-    chars = {"clean": [0, 0], "degraded": [0, 0]}  # [errors, length]
-    fields = {"clean": [0, 0], "degraded": [0, 0]}  # [correct, total]
+    chars = {"clean": [0, 0], "degraded": [0, 0], "perspective": [0, 0]}  # [errors, length]
+    fields = {"clean": [0, 0], "degraded": [0, 0], "perspective": [0, 0]}  # [correct, total]
+    group_secs: dict[str, list[float]] = defaultdict(list)
     per_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     checks = {"invalid": 0, "caught": 0, "valid": 0, "false_alarm": 0}
     misses: list[str] = []
@@ -87,7 +99,8 @@ def run(engine_name: str, docs: list[docgen.GenDoc], threads: int) -> dict:
         doc: ReadDocument = reader.read(d.png())
         secs.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-        group = "clean" if d.variant == "clean" else "degraded"
+        group = group_of(d)
+        group_secs[group].append(cpu[-1])
         cls_ok += doc.doc_type == d.kind
         pred = canon(doc.text)
         for part in d.parts:
@@ -114,6 +127,8 @@ def run(engine_name: str, docs: list[docgen.GenDoc], threads: int) -> dict:
                 checks["invalid"] += 1
                 checks["caught"] += st == "needs_check"
 
+    all_degraded = [fields["degraded"][i] + fields["perspective"][i] for i in (0, 1)]
+
     def rate(pair: list[int], inverse: bool = False) -> float | None:
         if not pair[1]:
             return None
@@ -125,7 +140,7 @@ def run(engine_name: str, docs: list[docgen.GenDoc], threads: int) -> dict:
         "load_s": round(load_s, 2),
         "classification_accuracy": round(cls_ok / len(docs), 4),
         "char_accuracy": {g: rate(v, inverse=True) for g, v in chars.items()},
-        "key_field_accuracy": {g: rate(v) for g, v in fields.items()},
+        "key_field_accuracy": {g: rate(v) for g, v in fields.items()} | {"degraded_all": rate(all_degraded)},
         "key_fields": {g: f"{v[0]}/{v[1]}" for g, v in fields.items()},
         "seconds_per_image": {
             "mean": round(statistics.mean(secs), 3),
@@ -133,7 +148,10 @@ def run(engine_name: str, docs: list[docgen.GenDoc], threads: int) -> dict:
             "p90": round(sorted(secs)[int(0.9 * (len(secs) - 1))], 3),
             "max": round(max(secs), 3),
         },
-        "cpu_seconds_per_image": {"mean": round(statistics.mean(cpu), 3), "p50": round(statistics.median(cpu), 3)},
+        "cpu_seconds_per_image": {"mean": round(statistics.mean(cpu), 3), "p50": round(statistics.median(cpu), 3)}
+        | {f"mean_{g}": round(statistics.mean(v), 3) for g, v in sorted(group_secs.items())},
+        "perspective_correction": perspective,
+        "images_per_group": {g: len(v) for g, v in sorted(group_secs.items())},
         "check_digits": checks,
         "per_field": {k: f"{v[0]}/{v[1]}" for k, v in sorted(per_field.items())},
         "misses": misses,
@@ -174,15 +192,23 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--engine", default="rapidocr", choices=("rapidocr", "paddleocr", "both"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--n-photo", type=int, default=24, help="photos at an angle (docgen.photo_set)")
+    ap.add_argument("--no-perspective", action="store_true", help="read without flattening photos")
+    ap.add_argument(
+        "--photo-strength", type=float, nargs=2, default=(0.05, 0.20), help="corner shift, share of the size"
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    docs = docgen.document_set(args.n, args.seed)
+    docs = docgen.document_set(args.n, args.seed) + docgen.photo_set(
+        args.n_photo, args.seed + 10, tuple(args.photo_strength)
+    )
     engines = ("rapidocr", "paddleocr") if args.engine == "both" else (args.engine,)
     results = {
         "config": vars(args) | {"out": str(args.out), "machine": platform.node(), "cpus": os.cpu_count()},
         "load_average": os.getloadavg(),
-        "runs": [run(e, docs, args.threads) for e in engines],
+        "runs": [run(e, docs, args.threads, perspective=not args.no_perspective) for e in engines],
     }
+    results["load_average_end"] = os.getloadavg()
     text = json.dumps(results, ensure_ascii=False, indent=1)
     print(text)
     if args.out:

@@ -9,6 +9,8 @@ All people, companies and addresses are invented.
 from __future__ import annotations
 
 import io
+import json
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -392,6 +394,76 @@ GENERATORS: dict[str, Callable[[random.Random, bool], GenDoc]] = {
 # ------------------------------------------------------------------ degradation
 
 DEGRADATIONS = ("rotate_small", "rotate_90", "rotate_180", "blur", "jpeg_noise", "low_contrast")
+# a photo of the document lying on a table: "perspective" (4-corner warp, background, shadow), "photo" (the same
+# plus camera blur and JPEG)
+PHOTO_DEGRADATIONS = ("perspective", "photo")
+BACKGROUNDS = ((150, 108, 70), (96, 70, 50), (72, 72, 78), (58, 98, 72), (70, 88, 128), (165, 160, 150))
+
+
+def _perspective_coeffs(src: list[tuple[float, float]], dst: list[tuple[float, float]]) -> list[float]:
+    """PIL PERSPECTIVE data mapping output points ``dst`` to input points ``src``."""
+    import numpy as np
+
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(dst, src, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rhs += [u, v]
+    return [float(c) for c in np.linalg.solve(np.asarray(rows, float), np.asarray(rhs, float))]
+
+
+def _table(w: int, h: int, rng: random.Random) -> Image.Image:
+    """A table top: a base colour, wood-grain stripes and noise."""
+    import numpy as np
+
+    nrng = np.random.default_rng(rng.randrange(1 << 30))
+    base = np.asarray(rng.choice(BACKGROUNDS), np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, math.pi)
+    wave = np.sin((xx * math.cos(angle) + yy * math.sin(angle)) / rng.uniform(6, 18) + rng.uniform(0, 6))
+    grain = (wave * rng.uniform(4, 12))[..., None] + nrng.normal(0, 5, (h, w, 1))
+    return Image.fromarray(np.clip(base + grain, 0, 255).astype("uint8"))
+
+
+def photograph(
+    img: Image.Image, rng: random.Random, *, camera: bool = False, strength: tuple[float, float] = (0.05, 0.20)
+) -> tuple[Image.Image, list[list[float]]]:
+    """``img`` lying on a table, photographed at an angle: its corners moved by 5-20 % of its size (one side
+    foreshortened, each corner jittered), a textured background, sometimes a shadow gradient; ``camera`` adds
+    a slight blur and JPEG. Returns the photo and the document's corners in it (TL, TR, BR, BL)."""
+    import numpy as np
+
+    w, h = img.size
+    m = rng.uniform(*strength)
+    margin = m / 3 + 0.03 + rng.uniform(0.0, 0.1)  # the whole document stays in the picture
+    cw, ch = round(w * (1 + 2 * margin)), round(h * (1 + 2 * margin))
+    ox, oy = w * margin, h * margin
+    corners = [[ox, oy], [ox + w, oy], [ox + w, oy + h], [ox, oy + h]]
+    side = rng.randrange(4)  # which side is farther from the camera: it is foreshortened
+    for i in (side, (side + 1) % 4):
+        nxt = corners[(i + 1) % 4] if i == side else corners[(i - 1) % 4]
+        cx, cy = corners[i]
+        corners[i] = [cx + (nxt[0] - cx) * m / 2, cy + (nxt[1] - cy) * m / 2]
+    j = m / 3
+    corners = [[x + rng.uniform(-j, j) * w, y + rng.uniform(-j, j) * h] for x, y in corners]
+    coeffs = _perspective_coeffs([(0, 0), (w, 0), (w, h), (0, h)], [(x, y) for x, y in corners])
+    warped = img.convert("RGB").transform((cw, ch), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
+    mask = Image.new("L", (w, h), 255).transform((cw, ch), Image.Transform.PERSPECTIVE, coeffs)
+    photo = _table(cw, ch, rng)
+    photo.paste(warped, (0, 0), mask)
+    arr = np.asarray(photo).astype(np.float32)
+    if rng.random() < 0.6:  # light falling off across the table
+        a = rng.uniform(0, 2 * math.pi)
+        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+        t = (xx / cw - 0.5) * math.cos(a) + (yy / ch - 0.5) * math.sin(a) + 0.5
+        arr *= (1.0 - rng.uniform(0.15, 0.35) * np.clip(t, 0, 1))[..., None]
+    photo = Image.fromarray(np.clip(arr, 0, 255).astype("uint8"))
+    if camera:
+        photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.0)))
+        buf = io.BytesIO()
+        photo.save(buf, format="JPEG", quality=rng.randrange(55, 80))
+        photo = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    return photo, [[round(x, 1), round(y, 1)] for x, y in corners]
 
 
 def degrade(doc: GenDoc, how: str, rng: random.Random) -> GenDoc:
@@ -417,14 +489,20 @@ def degrade(doc: GenDoc, how: str, rng: random.Random) -> GenDoc:
     elif how == "low_contrast":
         arr = np.asarray(img).astype(np.float32)
         img = Image.fromarray((120 + arr * 0.3).astype("uint8"))
+    elif how in PHOTO_DEGRADATIONS:
+        img, quad = photograph(img, rng, camera=how == "photo")
+        meta = doc.meta | {"quad": json.dumps(quad)}
+        return GenDoc(doc.kind, img, doc.truth, doc.text, how, doc.valid_checksum, meta, doc.parts)
     else:
         raise ValueError(how)
     return GenDoc(doc.kind, img, doc.truth, doc.text, how, doc.valid_checksum, doc.meta, doc.parts)
 
 
-def document_set(n: int = 60, seed: int = 7, degraded_share: float = 0.5) -> list[GenDoc]:
+def document_set(
+    n: int = 60, seed: int = 7, degraded_share: float = 0.5, degradations: tuple[str, ...] = DEGRADATIONS
+) -> list[GenDoc]:
     """``n`` documents cycling over the kinds; about a third of ID cards and licences with a broken check digit;
-    half degraded."""
+    half degraded (``degradations`` in turn; the photo ones are in :func:`photo_set`)."""
     rng = random.Random(seed)
     kinds = list(GENERATORS)
     weights = {"id_front": 3, "id_back": 2, "business_licence": 3, "lease_contract": 3, "property_certificate": 2,
@@ -436,6 +514,29 @@ def document_set(n: int = 60, seed: int = 7, degraded_share: float = 0.5) -> lis
         valid = not (kind in ("id_front", "business_licence") and i % 3 == 0)
         doc = GENERATORS[kind](rng, valid)
         if rng.random() < degraded_share:
-            doc = degrade(doc, DEGRADATIONS[i % len(DEGRADATIONS)], rng)
+            doc = degrade(doc, degradations[i % len(degradations)], rng)
         out.append(doc)
+    return out
+
+
+PHOTO_KINDS = ("id_front", "id_back", "business_licence", "lease_contract", "property_certificate", "application_form")
+
+
+def photo_set(n: int = 24, seed: int = 17, strength: tuple[float, float] = (0.05, 0.20)) -> list[GenDoc]:
+    """``n`` documents photographed on a table (every one "perspective" or "photo"), cycling over the kinds that
+    carry key fields; a third of the ID cards and licences with a broken check digit. ``strength``: how far
+    the corners move, as a share of the document's size."""
+    rng = random.Random(seed)
+    out: list[GenDoc] = []
+    for i in range(n):
+        kind = PHOTO_KINDS[i % len(PHOTO_KINDS)]
+        valid = not (kind in ("id_front", "business_licence") and (i // len(PHOTO_KINDS)) % 3 == 2)
+        doc = GENERATORS[kind](rng, valid)
+        how = PHOTO_DEGRADATIONS[(i // len(PHOTO_KINDS)) % 2]
+        if strength == (0.05, 0.20):
+            out.append(degrade(doc, how, rng))
+            continue
+        img, quad = photograph(doc.image, rng, camera=how == "photo", strength=strength)
+        meta = doc.meta | {"quad": json.dumps(quad)}
+        out.append(GenDoc(doc.kind, img, doc.truth, doc.text, how, doc.valid_checksum, meta, doc.parts))
     return out

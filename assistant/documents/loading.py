@@ -115,6 +115,9 @@ def _image_page(data: bytes) -> Page:
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise _too_many_pixels(w, h, len(data))
+            if img.format == "PNG":  # checks every chunk's CRC (PIL's decoder skips them): a damaged file is refused
+                img.verify()
+                img = Image.open(io.BytesIO(data))
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DocumentTooLarge(

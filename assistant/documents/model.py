@@ -110,6 +110,8 @@ class ReadDocument(BaseModel):
     proposals: list[Proposal] = Field(default_factory=list)
     pages: int = 1
     rotation: int = 0  # degrees the content was turned (0/90/180/270), detected from the layout
+    # the document's corners (TL, TR, BR, BL, uploaded-image pixels) when a photo taken at an angle was flattened
+    perspective: list[list[float]] | None = None
     source: Literal["ocr", "text_layer"] = "ocr"
     warnings: list[str] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)

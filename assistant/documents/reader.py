@@ -12,12 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from assistant.documents import values
+from assistant.approval.rules.identity import ric_birth
+from assistant.documents import perspective, values
 from assistant.documents.classify import classify
 from assistant.documents.extract import RawField, extract
 from assistant.documents.layout import normalise, reading_order, wide_share
 from assistant.documents.loading import Page, load_pages
 from assistant.documents.model import DocField, Line, ReadDocument
+from assistant.documents.perspective import Warp
 from assistant.documents.proposals import proposals_for
 from assistant.documents.spec import TypeSpec, load_specs, to_simplified
 from assistant.ports import OcrEngine
@@ -30,8 +32,9 @@ NO_DOCUMENT = (
 
 
 class DocumentReader:
-    def __init__(self, engine: OcrEngine, knowledge_dir: Path, data_dir: Path) -> None:
+    def __init__(self, engine: OcrEngine, knowledge_dir: Path, data_dir: Path, perspective: bool = True) -> None:
         self.engine = engine
+        self.perspective = perspective  # flatten photos taken at an angle before OCR
         self.knowledge_dir = Path(knowledge_dir)
         self.data_dir = Path(data_dir)
 
@@ -53,45 +56,58 @@ class DocumentReader:
         Image.fromarray(image).save(buf, format="PNG")
         return self.engine.read(buf.getvalue())
 
-    def _ocr(self, page: Page) -> tuple[list[Line], tuple[int, int]]:
-        """Lines of a page and the size of the frame their quads are in. A page turned 90°/270° (most boxes
-        taller than wide) is turned back and read again: recognising long vertical crops loses characters."""
+    def _ocr(self, page: Page) -> tuple[list[Line], tuple[int, int], bool, Warp | None]:
+        """Lines of a page, the size of the frame their quads are in, whether the page was read again turned
+        90°, and the perspective warp applied (None: the page was read as uploaded).
+
+        A photo of a card or page at an angle is flattened first (``perspective.flatten``). A page turned
+        90°/270° (most boxes taller than wide) is turned back and read again: recognising long vertical crops
+        loses characters. ``Line.orig`` is always the quad in the page array's pixels (before any warp or turn)."""
         assert page.image is not None
-        img = page.image
+        warp = perspective.flatten(page.image) if self.perspective else None
+        img = warp.image if warp is not None else page.image
         h, w = img.shape[:2]
         lines = [Line(to_simplified(t), float(s), [list(p) for p in q], page.number) for t, s, q in self._raw(img)]
+        turned = False
         if lines and wide_share(lines) < 0.5:
-            turned = np.ascontiguousarray(np.rot90(img))  # counter-clockwise: (x, y) → (y, w - 1 - x)
+            rot = np.ascontiguousarray(np.rot90(img))  # counter-clockwise: (x, y) → (y, w - 1 - x)
             again = [
                 Line(to_simplified(t), float(s), [list(p) for p in q], page.number, [[w - 1 - y, x] for x, y in q])
-                for t, s, q in self._raw(turned)
+                for t, s, q in self._raw(rot)
             ]
             if again and wide_share(again) >= 0.5:
-                return again, (h, w)
-        return lines, (w, h)
+                lines, turned = again, True
+        size = (h, w) if turned else (w, h)
+        if warp is not None:
+            lines = [Line(ln.text, ln.score, ln.quad, ln.page, warp.to_source(ln.orig or ln.quad)) for ln in lines]
+        return lines, size, turned, warp
 
     def read(self, data: bytes) -> ReadDocument:
         t0 = time.perf_counter()
         _kind, pages, warnings = load_pages(data)
         t_load = time.perf_counter()
-        per_page: list[tuple[Page, list[Line], tuple[int, int]]] = []
+        per_page: list[tuple[Page, list[Line], tuple[int, int], bool]] = []
+        quad: list[list[float]] | None = None
         for page in pages:
             if page.image is not None:
-                per_page.append((page, *self._ocr(page)))
+                lines, size, turned, warp = self._ocr(page)
+                per_page.append((page, lines, size, turned))
+                if warp is not None and page.number <= 1 and quad is None:
+                    s = page.scale or 1.0
+                    quad = [[round(x / s, 1), round(y / s, 1)] for x, y in warp.corners]
             else:
                 lines = [Line(to_simplified(ln.text), 1.0, ln.quad, ln.page) for ln in page.text_lines]
-                per_page.append((page, lines, page.size))
+                per_page.append((page, lines, page.size, False))
         t_ocr = time.perf_counter()
         specs = load_specs(self.knowledge_dir)
-        raw_text = "\n".join(ln.text for _, lines, _ in per_page for ln in reading_order(lines))
+        raw_text = "\n".join(ln.text for _, lines, _, _ in per_page for ln in reading_order(lines))
         doc_type = classify(raw_text, specs)
         spec = specs.types.get(doc_type)
         upright: list[Line] = []
         rotation = 0
-        for n, (_page, lines, size) in enumerate(per_page):
-            turned_back = bool(lines) and lines[0].orig is not None  # read again turned 90°
-            turned, rot = normalise(lines, size, spec.anchors if spec else ())
-            upright += turned
+        for n, (_page, lines, size, turned_back) in enumerate(per_page):
+            straight, rot = normalise(lines, size, spec.anchors if spec else ())
+            upright += straight
             if n == 0:
                 rotation = (rot + (270 if turned_back else 0)) % 360
         fields = self._fields(extract(upright, spec), spec, {p.number: p.scale for p in pages}) if spec else {}
@@ -102,6 +118,7 @@ class DocumentReader:
             text="\n".join(ln.text for ln in reading_order(upright)),
             pages=len(pages),
             rotation=rotation,
+            perspective=quad,
             source="ocr" if any(p.image is not None for p in pages) else "text_layer",
             warnings=warnings + ([f"{NO_DOCUMENT[0]} / {NO_DOCUMENT[1]}"] if doc_type == "no_document" else []),
         )
@@ -148,6 +165,8 @@ class DocumentReader:
             return values.parse_money_wan(text)
         if kind == "area":
             return values.parse_area(text)
+        if kind == "text":  # Chinese punctuation as printed; codes stay as read
+            return values.cjk_punctuation(values.clean(text)), None
         return values.clean(text), None
 
 
@@ -171,8 +190,21 @@ def _union_box(lines: list[Line], scales: dict[int, float]) -> tuple[list[float]
     return [round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1)], page
 
 
+DERIVED_NOTE = "由公民身份号码推得 / derived from the ID number"
+
+
 def _cross_check_id(out: dict[str, DocField]) -> None:
     idf = out["id_number"]
+    if idf.state == "ok" and len(idf.value) == 18:  # the check digit holds: it encodes birth date and sex
+        b = ric_birth(idf.value)
+        derived = {"birth_date": b.isoformat() if b else None, "sex": "男" if int(idf.value[16]) % 2 else "女"}
+        for key, value in derived.items():
+            f = out.get(key)
+            if value and (f is None or (f.state == "needs_check" and not f.note.startswith("识别置信度"))):
+                # not read, or read but not parsable (男 misread as 笛): the number says it
+                out[key] = DocField(
+                    value=value, confidence=idf.confidence, box=f.box if f else None, page=idf.page, note=DERIVED_NOTE
+                )
     birth = out.get("birth_date")
     sex = out.get("sex")
     problem = values.id_consistency(idf.value, birth.value if birth else None, sex.value if sex else None)

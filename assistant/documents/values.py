@@ -24,6 +24,44 @@ def clean(text: str) -> str:
     return text.strip(_EDGE).strip()
 
 
+_FULL = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}
+
+
+def _is_cjk(ch: str) -> bool:
+    """A Chinese character or CJK / full-width punctuation (、。，（ …)."""
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF
+
+
+def cjk_punctuation(text: str) -> str:
+    """Half-width , ; : ( ) that the recogniser reads in Chinese text → full-width ，；：（）, as printed.
+
+    Only where Chinese is next to them: a bracket pair around or after Chinese, a separator with Chinese on one
+    side and not between two digits, so numbers, codes and times (1,000 / 12:30 / a lone (A)) are kept."""
+    if not any(c in text for c in _FULL):
+        return text
+    out = list(text)
+    stack: list[int] = []
+    for i, ch in enumerate(out):  # bracket pairs, nested ones too
+        if ch in "(（":
+            stack.append(i)
+        elif ch in ")）" and stack:
+            o = stack.pop()
+            before = out[o - 1] if o else ""
+            if any(_is_cjk(c) for c in out[o + 1 : i]) or (before and _is_cjk(before)):
+                out[o], out[i] = "（", "）"
+    for i, ch in enumerate(out):
+        if ch not in _FULL:
+            continue
+        a = next((c for c in reversed(out[:i]) if c != " "), "")
+        b = next((c for c in out[i + 1 :] if c != " "), "")
+        if ch in ",;:" and a.isdigit() and b.isdigit():
+            continue
+        if (a and _is_cjk(a)) or (b and _is_cjk(b)):
+            out[i] = _FULL[ch]
+    return "".join(out)
+
+
 def _date_of(y: str, m: str, d: str) -> str | None:
     from datetime import date
 

@@ -60,3 +60,21 @@ def test_scanned_lease_pdf_fills_the_premises(reader: DocumentReader, real_setti
 def test_a_picture_without_text_is_no_document(reader: DocumentReader) -> None:
     doc = reader.read(docgen.cat_photo(random.Random(2)).png())
     assert doc.doc_type == "no_document" and not doc.fields
+
+
+def test_id_card_photographed_at_an_angle_on_a_table(reader: DocumentReader) -> None:
+    """A strong perspective (corners moved by 25-30 % of the card), a table, a shadow, camera blur and JPEG."""
+    gen = docgen.id_front(random.Random(21))
+    photo, quad = docgen.photograph(gen.image, random.Random(4), camera=True, strength=(0.25, 0.3))
+    buf = io.BytesIO()
+    photo.save(buf, format="JPEG", quality=85)
+    doc = reader.read(buf.getvalue())
+    assert doc.doc_type == "id_front" and doc.perspective is not None
+    assert doc.fields["name"].value == gen.truth["name"]
+    idf = doc.fields["id_number"]
+    assert idf.value == gen.truth["id_number"] and idf.state == "ok"
+    # the box is in the photo's pixels, inside the card's outline there
+    x0, y0, x1, y1 = idf.box or [0.0, 0.0, 0.0, 0.0]
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    assert min(xs) - 5 <= x0 < x1 <= max(xs) + 5 and min(ys) - 5 <= y0 < y1 <= max(ys) + 5
+    assert y0 > (min(ys) + max(ys)) / 2  # the number is printed in the lower half of the card

@@ -91,3 +91,24 @@ def test_area_and_sex() -> None:
 
 def test_traditional_characters_are_simplified_before_parsing() -> None:
     assert norm("營業執照 住 址：廣東省") == "营业执照住址:广东省"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "一般项目:软件开发;信息技术咨询服务。(除依法须经批准的项目外,凭营业执照依法自主开展经营活动)",
+            "一般项目：软件开发；信息技术咨询服务。（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）",
+        ),
+        ("广州青禾软件有限公司(天河分公司)", "广州青禾软件有限公司（天河分公司）"),
+        ("食品销售(仅销售预包装食品(含冷藏))", "食品销售（仅销售预包装食品（含冷藏））"),
+        ("有限责任公司（自然人投资或控股)", "有限责任公司（自然人投资或控股）"),  # a half pair
+        ("(一)总则", "（一）总则"),
+        ("人民币1,000万元", "人民币1,000万元"),  # a number keeps its comma
+        ("营业时间9:30-18:00", "营业时间9:30-18:00"),
+        ("ABC Ltd. (HK), Inc.", "ABC Ltd. (HK), Inc."),  # no Chinese: untouched
+        ("13812345678", "13812345678"),
+    ],
+)
+def test_half_width_punctuation_in_chinese_text_becomes_full_width(text: str, want: str) -> None:
+    assert values.cjk_punctuation(text) == want
