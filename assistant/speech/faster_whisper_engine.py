@@ -36,6 +36,10 @@ class FasterWhisperEngine:
         use_prompt: bool = True,
         trim_window: bool = True,
         pad_s: float = 5.0,
+        prompt_style: str = "full",
+        hotwords: bool = False,
+        patience: float = 1.0,
+        long_options: dict[str, Any] | None = None,
     ) -> None:
         self.model_dir = model_dir
         self.knowledge_dir = knowledge_dir
@@ -47,6 +51,12 @@ class FasterWhisperEngine:
         self.use_prompt = use_prompt
         self.trim_window = trim_window
         self.pad_s = pad_s
+        self.prompt_style = prompt_style  # full | preamble | terms (prompt.initial_prompt)
+        self.hotwords = hotwords  # the domain terms in faster-whisper's hotwords slot, before the prompt
+        self.patience = patience
+        # extra keyword arguments of faster-whisper's transcribe() for the windowed path (clips over 29 s, or
+        # all clips with trim_window False): vad_filter, temperature fallback, hotwords, … (eval/bench_asr.py)
+        self.long_options = dict(long_options or {})
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -98,13 +108,17 @@ class FasterWhisperEngine:
             lang, prob = self._detect(encoded)
         tok = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=lang)
         prompt: list[int] = []
-        if self.use_prompt:
-            prompt = [tok.sot_prev, *tok.encode(" " + initial_prompt(lang, self.knowledge_dir))[-(223):]]
+        if self.use_prompt or self.hotwords:  # as faster-whisper's get_prompt: hotwords, then the prompt
+            text = initial_prompt(lang, self.knowledge_dir, self.prompt_style) if self.use_prompt else ""
+            if self.hotwords:
+                text = initial_prompt(lang, self.knowledge_dir, "terms") + " " + text
+            prompt = [tok.sot_prev, *tok.encode(" " + text.strip())[-(223):]]
         prompt += [*tok.sot_sequence, tok.no_timestamps]
         result = model.model.generate(
             encoded,
             [prompt],
             beam_size=self.beam_size,
+            patience=self.patience,
             max_length=min(448, len(prompt) + max_tokens(len(samples) / SAMPLE_RATE)),  # the prompt counts
             return_no_speech_prob=True,
             suppress_blank=True,
@@ -127,15 +141,16 @@ class FasterWhisperEngine:
             _, _, probs = self._model.detect_language(samples)
             allowed = [(code, p) for code, p in probs if code in self.languages] or [("zh", 0.0)]
             lang, prob = max(allowed, key=lambda cp: cp[1])
-        segments, _ = self._model.transcribe(
-            samples,
-            language=lang,
-            beam_size=self.beam_size,
-            best_of=1,
-            temperature=0.0,
-            condition_on_previous_text=False,
-            initial_prompt=initial_prompt(lang, self.knowledge_dir) if self.use_prompt else None,
-        )
+        options: dict[str, Any] = {
+            "beam_size": self.beam_size,
+            "patience": self.patience,
+            "best_of": 1,
+            "temperature": 0.0,
+            "condition_on_previous_text": False,
+            "initial_prompt": initial_prompt(lang, self.knowledge_dir, self.prompt_style) if self.use_prompt else None,
+            "hotwords": initial_prompt(lang, self.knowledge_dir, "terms") if self.hotwords else None,
+        }
+        segments, _ = self._model.transcribe(samples, language=lang, **{**options, **self.long_options})
         found = list(segments)
         return Recognition(
             text="".join(s.text for s in found).strip(),

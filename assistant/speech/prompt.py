@@ -46,6 +46,19 @@ def echoes_prompt(text: str, knowledge_dir: Path) -> bool:
     return text.lstrip().startswith("以下是") or (len(found) >= 2 and (lists >= 4 or len(rest) <= 2))
 
 
-def initial_prompt(lang: str, knowledge_dir: Path) -> str:
+PROMPT_STYLES = ("full", "preamble", "terms")
+
+
+def initial_prompt(lang: str, knowledge_dir: Path, style: str = "full") -> str:
+    """``style``: full (a preamble sentence and the domain terms), preamble (the sentence only: keeps the
+    script and punctuation, no vocabulary) or terms (the vocabulary only, as faster-whisper's hotwords)."""
     prompts = initial_prompts(knowledge_dir)
-    return prompts["en"] if lang == "en" else prompts["zh"]
+    text = prompts["en"] if lang == "en" else prompts["zh"]
+    head, _, terms = text.partition(":" if lang == "en" else "：")
+    if style == "preamble":
+        return head + ("." if lang == "en" else "。")
+    if style == "terms":
+        return terms.strip().rstrip("。.")
+    if style != "full":
+        raise ValueError(f"unknown prompt style {style!r}; one of {PROMPT_STYLES}")
+    return text

@@ -23,6 +23,13 @@ _HALLUCINATION_PREFIXES = ("字幕", "请不吝点赞", "明镜与点点", "subt
 _HALLUCINATION_WHOLE = frozenset({"you", "谢谢观看", "thanks for watching", "bye"})
 
 
+def clean_text(original: str, lang: str, knowledge_dir: Path, *, repair: bool = True) -> str:
+    """The transcript for search and form fields: normalised (script, Cantonese wording) and, for Chinese,
+    domain terms repaired by sound."""
+    text = normalise_transcript(original, lang, knowledge_dir)
+    return repair_terms(text, knowledge_dir) if repair and lang != "en" else text
+
+
 def is_hallucination(text: str) -> bool:
     bare = re.sub(r"[\s\W_]+", " ", text).strip().lower()
     return not bare or bare in _HALLUCINATION_WHOLE or bare.startswith(_HALLUCINATION_PREFIXES)
@@ -86,9 +93,7 @@ class SpeechService:
         if is_hallucination(original) or echoes_prompt(original, self.knowledge_dir):
             return self._no_speech("empty", duration, timings)
         resolved = "yue" if hint == "yue" else resolve_language(original, heard.lang, self.knowledge_dir)
-        text = normalise_transcript(original, resolved, self.knowledge_dir)
-        if self.repair and resolved != "en":
-            text = repair_terms(text, self.knowledge_dir)
+        text = clean_text(original, resolved, self.knowledge_dir, repair=self.repair)
         return Transcript(
             text=text,
             original_text=original,
