@@ -35,7 +35,7 @@ def summary_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
 def markdown(summary: dict[str, Any], results: list[ItemResult]) -> str:
     lines = [f"# eval {summary['task']}", "", summary_table([(summary["task"], summary)]), ""]
     for dim, groups in summary.get("breakdowns", {}).items():
-        keys = [k for k in next(iter(groups.values()), {}) if k != "n"]
+        keys = list(dict.fromkeys(k for f in groups.values() for k in f if k != "n"))  # a group may lack one
         lines += [f"## by {dim}", "", f"| {dim} | n | {' | '.join(keys)} |", "|---" * (len(keys) + 2) + "|"]
         for g, f in groups.items():
             lines.append(f"| {g} | {f.get('n', 0):.0f} | {' | '.join(fmt(k, f.get(k, '')) for k in keys)} |")
@@ -88,9 +88,10 @@ def html_report(summary: dict[str, Any], results: list[ItemResult]) -> str:
     body = [f"<h1>eval {esc(summary['task'])}</h1>", f"<p>items {summary.get('n', 0)}; gate: "
             f"{esc('; '.join(summary.get('gate', {}).get('failures', [])) or 'ok')}</p>"]  # fmt: skip
     body.append(bars("metrics", {k: v for k, v in metrics.items() if not k.endswith("_ms")}))
+    shown = [k for k in metrics if not k.endswith("_ms")][:3] or ["passed"]  # the headline metrics
     for dim, groups in summary.get("breakdowns", {}).items():
-        first = next((k for k in metrics if not k.endswith("_ms")), "passed")
-        body.append(bars(f"{first} by {dim}", {g: f.get(first, 0.0) for g, f in groups.items()}))
+        for m in shown:
+            body.append(bars(f"{m} by {dim}", {g: f[m] for g, f in groups.items() if m in f}))
     body.append(histogram(summary.get("extra", {}).get("latencies_ms", [])))
     if "confusion" in summary.get("extra", {}):
         m = summary["extra"]["confusion"]

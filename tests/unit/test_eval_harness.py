@@ -301,3 +301,133 @@ def test_daoban_eval_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert len(list((tmp_path / "state" / "eval" / "runs").glob("approval-*"))) == 2
     finally:
         get_settings.cache_clear()
+
+
+# ------------------------------------------------------------------ the OCR and ASR development sets and tasks
+
+DATASETS_DIR = Path(__file__).resolve().parents[2] / "eval" / "datasets"
+
+
+def test_ocr_and_asr_dev_sets_are_committed_with_their_media() -> None:
+    ocr, asr = get_task("ocr"), get_task("asr")
+    o, a = ocr.load(ocr.default_dataset), asr.load(asr.default_dataset)
+    assert not o.errors and not a.errors
+    for items, key in ((o.items, "image"), (a.items, "audio")):
+        assert len({it["id"] for it in items}) == len(items)
+        assert all(Path(it[key]).is_file() for it in items), "a media file named in the set is missing"
+    assert len(o.items) >= 30 and {it["doc_type"] for it in o.items} >= {
+        "id_front", "id_back", "business_licence", "lease_contract", "property_certificate", "application_form"
+    }  # fmt: skip
+    variants = {it["variant"] for it in o.items}
+    assert "clean" in variants and len(variants) >= 5 and all(it["text"] or not it["fields"] for it in o.items)
+    assert all(it["fields"] for it in o.items if it["doc_type"] not in ("other", "no_document"))
+    langs = [it["lang"] for it in a.items]
+    assert langs.count("zh") >= 30 and langs.count("en") >= 30 and langs.count("yue") >= 3
+    assert {Path(it["audio"]).suffix for it in a.items} == {".ogg"}
+    size = sum(p.stat().st_size for p in (DATASETS_DIR / "media").rglob("*") if p.is_file())
+    assert size < 4.5e6, f"media {size / 1e6:.1f} MB: keep the committed sets small"
+
+
+def test_make_media_regenerates_the_committed_ocr_set(tmp_path: Path) -> None:
+    from eval import make_media
+
+    make_media.build("ocr", tmp_path)
+    hint = "the committed OCR set differs from eval/docgen.py: run python -m eval.make_media ocr"
+    new = (tmp_path / "ocr_dev.jsonl").read_text(encoding="utf-8")
+    assert new == (DATASETS_DIR / "ocr_dev.jsonl").read_text(encoding="utf-8"), hint
+    for p in sorted((tmp_path / "media" / "ocr").iterdir()):
+        assert p.read_bytes() == (DATASETS_DIR / "media" / "ocr" / p.name).read_bytes(), f"{p.name}: {hint}"
+
+
+def test_ocr_character_accuracy_aligns_each_printed_line_wherever_it_was_read() -> None:
+    from eval.harness.tasks.ocr import char_accuracy
+
+    assert char_accuracy("营业执照\n名称 青禾软件有限公司", "名称青禾软件有限公司\n营业执照") == 1.0
+    assert char_accuracy("营业执照", "营业执") == pytest.approx(0.75)
+    assert char_accuracy("ＡＢ１２", "AB12") == 1.0  # NFKC
+    assert char_accuracy("", "anything") is None
+
+
+class FakeReader:
+    """A document reader double that returns a fixed ReadDocument (the task's scoring is under test)."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc, self.read_bytes = doc, 0
+
+    def read(self, data: bytes) -> Any:
+        self.read_bytes += len(data)
+        return self.doc
+
+
+def test_ocr_task_scores_type_fields_text_and_check_digits(tmp_path: Path) -> None:
+    from assistant.documents.model import DocField, ReadDocument
+
+    img = tmp_path / "scans" / "id.jpg"
+    img.parent.mkdir()
+    img.write_bytes(b"\xff\xd8not really a jpeg")
+    f = tmp_path / "set.jsonl"
+    rows = [
+        {"image": "scans/id.jpg", "doc_type": "id_front", "text": "姓名\n张伟", "variant": "blur",
+         "fields": {"name": "张伟", "id_number": "110105199001011234"}, "valid_checksum": False},
+        {"image": "scans/id.jpg", "doc_type": "business_licence", "variant": "clean"},
+        {"image": "scans/id.jpg", "variant": "photo", "fields": {"nope": "x"}},
+    ]  # fmt: skip
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    task = get_task("ocr")
+    loaded = task.load(f)
+    assert not loaded.errors and loaded.items[0]["image"] == str(img.resolve())
+    doc = ReadDocument(
+        doc_type="id_front",
+        text="姓名 张伟",
+        fields={
+            "name": DocField(value="张 伟", confidence=0.99),
+            "id_number": DocField(value="110105199001011234", confidence=0.99, state="needs_check"),
+        },
+    )
+    reader = FakeReader(doc)
+    results = [task.run_item(reader, it) for it in loaded.items]
+    assert reader.read_bytes == 3 * img.stat().st_size
+    first, second, third = results
+    assert first.passed and first.scores == {
+        "type_accuracy": 1.0, "char_accuracy": 1.0, "field_accuracy": 1.0, "check_digit": 1.0
+    }  # fmt: skip
+    assert not second.passed and second.scores == {"type_accuracy": 0.0}
+    assert second.reasons == ["type id_front, expected business_licence"]
+    assert third.scores == {"field_accuracy": 0.0} and "field nope" in third.reasons[0]
+    s = task.summarise(results)
+    assert s.metrics["type_accuracy"] == 0.5 and s.metrics["field_accuracy"] == 0.5
+    assert set(s.breakdowns["condition"]) == {"clean", "degraded", "photo"}
+    assert "check_digit" not in s.breakdowns["condition"]["clean"]  # a group without the metric shows none, not 0
+
+
+def test_asr_task_scores_cantonese_on_what_was_heard(tmp_path: Path) -> None:
+    from assistant.speech.types import Transcript
+
+    clip = tmp_path / "q.ogg"
+    clip.write_bytes(b"OggS")
+    f = tmp_path / "asr.jsonl"
+    f.write_text(
+        json.dumps({"audio": "q.ogg", "text": "我想开间公司", "lang": "yue", "category": "yue_wording"},
+                   ensure_ascii=False) + "\n"
+        + json.dumps({"audio": "q.ogg", "text": "Do I need a licence?", "lang": "en"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+
+    class FakeTranscriber:
+        def __init__(self) -> None:
+            self.out = [
+                Transcript("我想开一家公司", "我想开间公司", "yue", 2.0),
+                Transcript("Do I need a permit", "Do I need a permit", "en", 2.0),
+            ]
+
+        def transcribe(self, audio: bytes, *, lang: str | None = None, filename: str | None = None) -> Transcript:
+            assert audio == b"OggS" and filename == "q.ogg"
+            return self.out.pop(0)
+
+    task = get_task("asr")
+    items = task.load(f).items
+    fake = FakeTranscriber()
+    yue, en = (task.run_item(fake, it) for it in items)
+    assert yue.scores["error_rate"] == 0.0 and yue.scores["language_id"] == 1.0 and yue.category == "yue_wording"
+    assert yue.output == "我想开间公司" and yue.detail["text"] == "我想开一家公司"
+    assert en.scores["error_rate"] == pytest.approx(1 / 5) and en.lang == "en" and 0 < en.scores["rtf"] < 1

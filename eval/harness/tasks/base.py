@@ -137,12 +137,17 @@ def mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def default_summary(results: list[ItemResult], headline: Iterable[str] = ()) -> Summary:
-    """Averages of every per-item score overall, per language and per category; pass rate as ``passed``."""
+def default_summary(
+    results: list[ItemResult],
+    headline: Iterable[str] = (),
+    dims: dict[str, Callable[[ItemResult], str]] | None = None,
+) -> Summary:
+    """Averages of every per-item score overall, per language and per category (and per extra ``dims``: name ->
+    the item's group, "" for none); pass rate as ``passed``."""
     keys = sorted({k for r in results for k in r.scores})
 
     def figures(sel: list[ItemResult]) -> dict[str, float]:
-        f = {k: mean([r.scores[k] for r in sel if k in r.scores]) for k in keys}
+        f = {k: mean(v) for k in keys if (v := [r.scores[k] for r in sel if k in r.scores])}  # absent: no 0
         judged = [r for r in sel if r.passed is not None]
         if judged:
             f["passed"] = mean([float(bool(r.passed)) for r in judged])
@@ -157,10 +162,13 @@ def default_summary(results: list[ItemResult], headline: Iterable[str] = ()) -> 
     judged = [r for r in results if r.passed is not None]
     counts["passed"] = [sum(bool(r.passed) for r in judged), len(judged)]
     breakdowns: dict[str, dict[str, dict[str, float]]] = {}
-    for dim in ("lang", "category"):
-        groups = sorted({getattr(r, dim) for r in results if getattr(r, dim)})
+    by: dict[str, Callable[[ItemResult], str]] = {
+        "lang": lambda r: r.lang, "category": lambda r: r.category, **(dims or {})
+    }  # fmt: skip
+    for dim, group_of in by.items():
+        groups = sorted({g for r in results if (g := group_of(r))})
         if groups:
-            breakdowns[dim] = {g: figures([r for r in results if getattr(r, dim) == g]) for g in groups}
+            breakdowns[dim] = {g: figures([r for r in results if group_of(r) == g]) for g in groups}
     overall.pop("n")
     order = [*headline, *(k for k in overall if k not in headline)]
     metrics = {k: overall[k] for k in order if k in overall}
