@@ -358,6 +358,36 @@ def render(
         typer.echo(f"{kind} → {out} ({len(body)} bytes)")
 
 
+@app.command()
+def purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Delete sessions, messages and drafts past retention (DAOBAN_RETENTION_DAYS_TRANSCRIPTS / _DRAFTS); one
+    transaction, recorded in the audit log (counts only). The audit log itself is never purged."""
+    from assistant.store.retention import purge as run_purge
+
+    s = get_settings()
+    report = run_purge(
+        s.sqlalchemy_url,
+        transcripts_days=s.retention_days_transcripts,
+        drafts_days=s.retention_days_drafts,
+        dry_run=dry_run,
+    )
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    verb = "将删除 would delete" if dry_run else "已删除 deleted"
+    typer.echo(
+        f"{verb}: {report.sessions} sessions, {report.messages} messages, {report.drafts} drafts, "
+        f"{report.feedback} feedback; tickets emptied: {report.ticket_transcripts} transcripts, "
+        f"{report.ticket_drafts} drafts (transcripts before {report.transcripts_before or 'never'}, "
+        f"drafts before {report.drafts_before or 'never'})"
+    )
+    if report.audit_receipt:
+        typer.echo(f"audit record {report.audit_receipt}")
+
+
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Walk the hash chain; exit 1 and name the first bad record if anything was edited."""
@@ -513,10 +543,14 @@ def _staff_store():  # -> StaffStore
 def staff_create(
     name: Annotated[str, typer.Argument(help="Login name: 2-32 letters, digits, Chinese characters or _ . -")],
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    role: Annotated[
+        list[str] | None,
+        typer.Option("--role", help="staff (console, tickets, knowledge, audit) and/or evaluator (eval runs); repeat"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Create a staff account (the first one bootstraps the console). The password comes from --password-stdin,
-    else DAOBAN_STAFF_PASSWORD, else an interactive prompt."""
+    """Create a staff account (the first one bootstraps the console and the API: run it on the server). The password
+    comes from --password-stdin, else DAOBAN_STAFF_PASSWORD, else an interactive prompt. Default role: staff."""
     import os
 
     if password_stdin:
@@ -536,21 +570,41 @@ def staff_create(
         )
         return
     try:
-        user = _staff_store().create(name, password)
+        user = _staff_store().create(name, password, roles=role or None)
     except DaobanError as exc:
         _fail(exc, as_json)
         return
     if as_json:
-        typer.echo(json.dumps({"id": user.id, "name": user.name}, ensure_ascii=False))
+        typer.echo(json.dumps({"id": user.id, "name": user.name, "roles": list(user.roles)}, ensure_ascii=False))
     else:
-        typer.echo(f"已创建工作人员账号 {user.name}（id {user.id}） / staff account created")
+        typer.echo(
+            f"已创建工作人员账号 {user.name}（id {user.id}，角色 {','.join(user.roles)}） / staff account created"
+        )
+
+
+@staff_app.command("roles")
+def staff_roles(
+    name: Annotated[str, typer.Argument(help="The account")],
+    role: Annotated[list[str], typer.Option("--role", help="staff and/or evaluator; repeat. Replaces the roles")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Set an account's roles (takes effect on its next request)."""
+    try:
+        user = _staff_store().set_roles(name, role)
+    except DaobanError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps({"id": user.id, "name": user.name, "roles": list(user.roles)}, ensure_ascii=False))
+    else:
+        typer.echo(f"{user.name}: {','.join(user.roles)}")
 
 
 @staff_app.command("list")
 def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The staff accounts (never their passwords)."""
     rows = [
-        {"id": u.id, "name": u.name, "created_at": u.created_at.isoformat(timespec="seconds")}
+        {"id": u.id, "name": u.name, "roles": list(u.roles), "created_at": u.created_at.isoformat(timespec="seconds")}
         for u in _staff_store().accounts()
     ]
     if as_json:
@@ -559,7 +613,7 @@ def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         typer.echo("还没有工作人员账号：daoban staff create NAME / no staff accounts yet")
     else:
         for r in rows:
-            typer.echo(f"{r['id']:>4}  {r['name']:32s} {r['created_at']}")
+            typer.echo(f"{r['id']:>4}  {r['name']:32s} {','.join(r['roles']):16s} {r['created_at']}")
 
 
 @app.command("eval")
@@ -591,6 +645,9 @@ def eval_(
 
 
 def main() -> None:
+    from assistant.logging_setup import install_log_masking
+
+    install_log_masking(get_settings().data_dir)  # no personal numbers in any log line
     try:
         app()
     except KeyboardInterrupt:

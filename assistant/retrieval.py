@@ -8,14 +8,16 @@ looked up directly and ranked first.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.domain import Chunk, Passage
+from assistant.health import index_unavailable
 from assistant.lexical import BM25Index, QueryExpander, tokenize
 from assistant.ports import Embedder, Reranker, VectorIndex
 from assistant.textnorm import normalise_for_search
@@ -29,6 +31,7 @@ _ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百千零〇两]+�
 KINDS = ("law", "guide", "faq", "complaint")
 ANSWER_KINDS = ("law", "guide", "faq")  # what an applicant's answer may rest on
 MAX_BASIS = 2  # articles brought along per guide / FAQ passage
+log = logging.getLogger(__name__)
 
 
 def basis_refs(text: str) -> list[tuple[str, str]]:
@@ -44,6 +47,7 @@ class RetrievalResult:
     passages: list[Passage]
     best_dense: float
     best_lexical: float
+    degraded: dict[str, str] = field(default_factory=dict)  # embedder / index → error class: BM25 only
 
 
 class HybridRetriever:
@@ -130,8 +134,15 @@ class HybridRetriever:
         include_superseded: bool = False,
     ) -> RetrievalResult:
         """Top-k passages for a question. ``kinds`` defaults to the answer kinds; ``include_superseded`` also
-        searches superseded editions (for staff looking at history; such passages keep status "superseded")."""
-        self.warm_up()
+        searches superseded editions (for staff looking at history; such passages keep status "superseded").
+
+        When the embedder or the vector index fails, the answer rests on BM25 alone (``degraded`` names the part);
+        when the chunks were never loaded from the index, IndexUnavailable (503 service_degraded)."""
+        try:
+            self.warm_up()
+        except Exception as exc:
+            log.warning("index unavailable, nothing to search: %s", type(exc).__name__)
+            raise index_unavailable() from exc
         wanted = tuple(k_ for k_ in (kinds if kinds is not None else self.default_kinds) if k_ in KINDS)
         if not wanted:
             return RetrievalResult(passages=[], best_dense=0.0, best_lexical=0.0)
@@ -147,8 +158,19 @@ class HybridRetriever:
             lexical = [(i, s) for i, s in lexical if i in pool and pool[i].kind in wanted][: self.candidates]
         has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in question)
         dense_text = question if has_cjk or not extra else f"{question} ({' '.join(extra)})"
-        qvec = self.embedder.embed_queries([dense_text])[0]
-        dense = self.index.query(qvec, self.candidates, where=_where(wanted, include_superseded))
+        degraded: dict[str, str] = {}
+        dense: list[tuple[Chunk, float]] = []
+        try:
+            qvec = self.embedder.embed_queries([dense_text])[0]
+        except Exception as exc:  # the port's failure, whatever the backend raises: BM25 alone
+            log.warning("embedder failed, BM25 only: %s", type(exc).__name__)
+            degraded["embedder"] = type(exc).__name__
+        else:
+            try:
+                dense = self.index.query(qvec, self.candidates, where=_where(wanted, include_superseded))
+            except Exception as exc:
+                log.warning("vector index failed, BM25 only: %s", type(exc).__name__)
+                degraded["index"] = type(exc).__name__
         for chunk, _ in dense:
             pool.setdefault(chunk.id, chunk)
 
@@ -194,6 +216,7 @@ class HybridRetriever:
             passages=passages,
             best_dense=max(dense_score.values(), default=0.0),
             best_lexical=max(lex_score.values(), default=0.0),
+            degraded=degraded,
         )
 
 

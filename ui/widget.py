@@ -374,7 +374,7 @@ def build_widget(
                 return gr.skip(), history, sid, rows, None, ""
             read = ReadDocument.model_validate(doc)
             try:
-                sid, reply = apply_document(svc, sid, read, lang)
+                sid, reply = apply_document(svc, sid, read, lang, new_if_unknown=True)
             except Exception as exc:
                 return gr.skip(), history, sid, rows, doc, notice_html(_err(exc, lang), error=True)
             kind = html.escape(read.doc_type_zh or read.doc_type)

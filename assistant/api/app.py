@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from assistant.api.auth import require_staff
 from assistant.api.documents import build_documents_router
 from assistant.api.drafts import build_draft_router
+from assistant.api.evaluation import build_eval_router
 from assistant.api.feedback import build_feedback_router
 from assistant.api.knowledge import build_knowledge_router
+from assistant.api.limits import LimitsMiddleware, error_headers, lang_of, validation_message
+from assistant.api.roles import APPLICANT, EVALUATOR, PUBLIC, STAFF, annotate, check_session
 from assistant.api.schemas import (
     ChatRequest,
     ChatResponse,
@@ -32,17 +34,24 @@ from assistant.api.staff import build_handoff_router, build_staff_router
 from assistant.approval.model import Application, Decision
 from assistant.documents import DocumentReader
 from assistant.errors import DaobanError
+from assistant.health import (
+    STORE_ERRORS,
+    GuardedReader,
+    GuardedTranscriber,
+    PartsHealth,
+    is_store_error,
+    store_unavailable,
+)
+from assistant.logging_setup import install_log_masking
 from assistant.ports import Transcriber
 from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger("daoban.api")
-MAX_BODY_BYTES = 1 << 20
 
 
 def _lang_of(request: Request) -> str:
-    accept = request.headers.get("accept-language", "zh")
-    return "en" if accept.lower().startswith("en") else "zh"
+    return lang_of(request.headers.get("accept-language"))
 
 
 def create_app(
@@ -54,6 +63,7 @@ def create_app(
     document_reader: DocumentReader | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    install_log_masking(settings.data_dir)  # no ID, phone, credit code or card number in any log line
     holder: dict[str, Assistant] = {}
 
     @asynccontextmanager
@@ -73,63 +83,71 @@ def create_app(
     def svc() -> Assistant:
         return holder["svc"]
 
-    app.state.service = svc  # require_staff finds the staff accounts through it
-    staff_only = [Depends(require_staff)]
-    app.include_router(build_knowledge_router(svc), dependencies=staff_only)  # staff law browser, search, digests
-    app.include_router(build_staff_router(svc))  # /v1/staff: login, hand-off tickets (each route requires staff)
-    app.include_router(build_handoff_router(svc))  # POST /v1/sessions/{id}/handoff (applicant: 转人工)
-    app.include_router(build_draft_router(svc))  # /v1/sessions/{id}/draft, /confirm, /documents (form filling)
+    app.state.service = svc  # the role dependencies (assistant/api/roles.py) find accounts and sessions through it
+    app.state.settings = settings
+    # every route declares its role (assistant/api/roles.py; tests/unit/test_api_roles.py walks the table)
+    app.include_router(build_knowledge_router(svc), dependencies=[STAFF])  # staff law browser, search, digests
+    app.include_router(build_staff_router(svc))  # /v1/staff: login, hand-off tickets, audit (each route's role)
+    app.include_router(build_handoff_router(svc), dependencies=[APPLICANT])  # POST /v1/sessions/{id}/handoff (转人工)
+    app.include_router(build_draft_router(svc), dependencies=[APPLICANT])  # /v1/sessions/{id}/draft, /confirm, ...
+    app.include_router(build_eval_router(settings), dependencies=[EVALUATOR])  # /v1/eval/runs: runs and reports
     app.include_router(build_feedback_router(svc))  # /v1/feedback; /v1/staff/gaps, /chat, /warnings (staff)
-    speech: dict[str, Transcriber] = {"t": transcriber} if transcriber else {}
 
-    def speech_svc() -> Transcriber:  # built on the first voice question, not at start-up
-        if "t" not in speech:
-            from assistant.wiring import build_transcriber
+    def parts() -> PartsHealth:  # per-part state for /readyz (assistant/health.py)
+        return holder["svc"].parts
 
-            speech["t"] = build_transcriber(settings)
-        return speech["t"]
+    def build_speech() -> Transcriber:
+        from assistant.wiring import build_transcriber
 
-    app.include_router(build_speech_router(speech_svc, settings.speech_max_bytes))  # POST /v1/transcribe
-    readers: dict[str, DocumentReader] = {"r": document_reader} if document_reader else {}
+        return transcriber or build_transcriber(settings)
 
-    def reader_svc() -> DocumentReader:  # the OCR engine is built on the first upload, not at start-up
-        if "r" not in readers:
-            from assistant.wiring import build_document_reader
+    # built on the first voice question, not at start-up; failing or over budget → 503 asr_unavailable
+    guarded_speech = GuardedTranscriber(build_speech, parts, settings.speech_timeout_s)
 
-            readers["r"] = build_document_reader(settings)
-        return readers["r"]
+    def speech_svc() -> Transcriber:
+        return guarded_speech
 
-    app.include_router(build_documents_router(reader_svc, settings.document_max_bytes))  # POST /v1/documents
+    app.include_router(build_speech_router(speech_svc, settings.speech_max_bytes), dependencies=[PUBLIC])
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        limit = settings.speech_max_bytes + 65536 if request.url.path == "/v1/transcribe" else MAX_BODY_BYTES
-        if request.url.path == "/v1/documents":
-            limit = settings.document_max_bytes + 65536
-        if size and size.isdigit() and int(size) > limit:
-            zh = _lang_of(request) == "zh"
-            mb = f"{limit / 1e6:.0f} MB"
-            msg = f"请求内容过大（上限 {mb}）。" if zh else f"Request body too large (limit {mb})."
-            return JSONResponse(status_code=413, content={"code": "too_large", "message": msg, "field": None})
-        return await call_next(request)
+    def build_reader() -> DocumentReader:
+        from assistant.wiring import build_document_reader
+
+        return document_reader or build_document_reader(settings)
+
+    # the OCR engine is built on the first upload, not at start-up; failing or over budget → 503 ocr_unavailable
+    guarded_reader = GuardedReader(build_reader, parts, settings.ocr_timeout_s)
+
+    def reader_svc() -> DocumentReader:
+        return guarded_reader  # type: ignore[return-value]
+
+    app.include_router(  # POST /v1/documents (public; with a session id it fills that session's draft)
+        build_documents_router(reader_svc, settings.document_max_bytes, svc), dependencies=[PUBLIC]
+    )
+    # body sizes (Content-Length and the bytes received), per-IP and per-session rate limits: assistant/api/limits.py
+    app.add_middleware(LimitsMiddleware, settings=settings)
 
     @app.exception_handler(DaobanError)
     async def _daoban_error(request: Request, exc: DaobanError) -> JSONResponse:
-        return JSONResponse(status_code=exc.http_status, content=exc.to_dict(_lang_of(request)))
+        return JSONResponse(
+            status_code=exc.http_status, content=exc.to_dict(_lang_of(request)), headers=error_headers(exc)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errs = exc.errors()
-        first = errs[0] if errs else {}
-        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or None
-        zh = _lang_of(request) == "zh"
-        msg = (
-            f"请求格式有误：字段 {field} {first.get('msg', '')}"
-            if zh
-            else f"Invalid request: field {field}: {first.get('msg', '')}"
-        )
+        field, msg = validation_message(list(exc.errors()), _lang_of(request))
         return JSONResponse(status_code=422, content={"code": "invalid_input", "message": msg, "field": field})
+
+    async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+        """The store failing (locked, disk full, unopenable) is a 503 naming it; the turn's transaction rolled back."""
+        if not is_store_error(exc):
+            return await _unexpected(request, exc)
+        log.error("store unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+        if "svc" in holder:
+            holder["svc"].parts.failed("store", exc, detail=str(exc)[:200])
+        return await _daoban_error(request, store_unavailable())
+
+    for store_exc in STORE_ERRORS:
+        app.add_exception_handler(store_exc, _store_error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -138,7 +156,7 @@ def create_app(
         msg = "服务内部错误，请稍后再试。" if zh else "Internal error; please try again later."
         return JSONResponse(status_code=500, content={"code": "internal", "message": msg, "field": None})
 
-    @app.get("/healthz", response_model=HealthResponse, tags=["ops"])
+    @app.get("/healthz", response_model=HealthResponse, tags=["ops"], dependencies=[PUBLIC])
     def healthz() -> HealthResponse | JSONResponse:
         s = holder.get("svc")
         if s is None or not s.health.ready:
@@ -149,12 +167,35 @@ def create_app(
         h = s.health
         return HealthResponse(status="ok", models=h.models, index_chunks=h.index_chunks, load_seconds=h.load_seconds)
 
-    @app.post("/v1/chat", response_model=ChatResponse, responses={422: {"model": ErrorResponse}}, tags=["chat"])
+    @app.get("/readyz", tags=["ops"], dependencies=[PUBLIC], responses={503: {"description": "not ready"}})
+    def readyz() -> JSONResponse:
+        """Each part (chat, embedder, index, store, asr, ocr): ok | down | not_loaded | degraded, with its last
+        failure. 200 when the applicant path can answer (store ok, index ok or degraded; the chat model, the
+        embedder, ASR and OCR may be down), 503 otherwise with the reason (docs/trust/degradation.md)."""
+        s = holder.get("svc")
+        if s is None or not s.health.ready:
+            body = {"status": "starting", "parts": {}, "reason": "models are loading", "details": {}}
+            return JSONResponse(status_code=503, content=body)
+        r = s.readiness()
+        return JSONResponse(status_code=200 if r.ready else 503, content=r.to_dict())
+
+    @app.post(
+        "/v1/chat",
+        response_model=ChatResponse,
+        responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+        tags=["chat"],
+        dependencies=[APPLICANT],  # no session_id: a new session, whose id the answer carries
+    )
     def chat(req: ChatRequest) -> ChatResponse:
         r = svc().ask(req.message, session_id=req.session_id, lang=req.lang)
         return ChatResponse(**r.model_dump())
 
-    @app.post("/v1/chat/stream", tags=["chat"], responses={200: {"content": {"text/event-stream": {}}}})
+    @app.post(
+        "/v1/chat/stream",
+        tags=["chat"],
+        responses={200: {"content": {"text/event-stream": {}}}},
+        dependencies=[APPLICANT],
+    )
     def chat_stream(req: ChatRequest) -> StreamingResponse:
         """Server-sent events: `token` events while the model writes, then one `result` event (ChatResponse).
 
@@ -163,7 +204,7 @@ def create_app(
         q: queue.Queue[tuple[str, str] | None] = queue.Queue()
         service = svc()
         if req.session_id:  # an unknown session is a 404 before the stream starts
-            service.store.open_session(req.session_id)
+            check_session(service, req.session_id)
 
         def work() -> None:
             try:
@@ -176,7 +217,12 @@ def create_app(
                 q.put(("result", r.model_dump_json()))
             except DaobanError as exc:
                 q.put(("error", json.dumps(exc.to_dict(req.lang or "zh"), ensure_ascii=False)))
-            except Exception:
+            except Exception as exc:
+                if is_store_error(exc):  # the store failing: a named 503-style event, the turn rolled back
+                    service.parts.failed("store", exc, detail=str(exc)[:200])
+                    err = store_unavailable().to_dict(req.lang or "zh")
+                    q.put(("error", json.dumps(err, ensure_ascii=False)))
+                    return
                 log.exception("stream failed")
                 q.put(
                     (
@@ -195,12 +241,8 @@ def create_app(
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    @app.get("/v1/sessions/{session_id}/messages", tags=["chat"])
-    def session_messages(session_id: str) -> list[dict]:
-        if not svc().store.exists(session_id):
-            from assistant.errors import NotFoundError
-
-            raise NotFoundError(f"会话 {session_id} 不存在", f"Session {session_id} not found", field="session_id")
+    @app.get("/v1/sessions/{session_id}/messages", tags=["chat"], dependencies=[APPLICANT])
+    def session_messages(session_id: str) -> list[dict]:  # APPLICANT: an unknown id is the uniform 404
         return svc().store.messages(session_id)
 
     @app.post(
@@ -208,6 +250,7 @@ def create_app(
         response_model=Decision,
         responses={422: {"model": ErrorResponse}},
         tags=["approval"],
+        dependencies=[PUBLIC],
     )
     def approval_check(application: Application) -> Decision:
         """Run the deterministic approval engine (no LLM) on an Application; the decision is logged."""
@@ -217,6 +260,7 @@ def create_app(
         "/v1/approval/documents/{kind}",
         tags=["approval"],
         responses={200: {"content": {"text/html": {}, "application/pdf": {}}}, 422: {"model": ErrorResponse}},
+        dependencies=[PUBLIC],
     )
     def approval_document(
         kind: Literal["form", "confirmation", "articles"],
@@ -237,12 +281,13 @@ def create_app(
         response_model=SubmissionResponse,
         responses={422: {"model": ErrorResponse}},
         tags=["approval"],
+        dependencies=[PUBLIC],
     )
     def approval_submit(req: SubmissionRequest) -> SubmissionResponse:
         """Submit a confirmed application: recorded in the hash-chained log; refused when blocked."""
         return SubmissionResponse(**svc().submit(req.application, confirmed=req.confirmed))
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", include_in_schema=False, dependencies=[PUBLIC])
     def root() -> RedirectResponse:
         return RedirectResponse("/ui/" if with_ui else "/docs")
 
@@ -250,4 +295,5 @@ def create_app(
         from ui.widget import mount_widget
 
         mount_widget(app, svc, transcriber=speech_svc, reader=reader_svc, state_dir=settings.state_dir)
+    annotate(app)  # x-role and the answers each role implies, in the OpenAPI document
     return app

@@ -40,6 +40,12 @@ class ChatResponse(BaseModel):
     decision: Decision | None = Field(
         default=None, description="Form filling: the full check once the form is complete"
     )
+    degraded: list[Literal["chat", "embedder", "index"]] = Field(
+        default_factory=list,
+        description="Parts this answer was given without (docs/trust/degradation.md): chat = retrieval-only answer "
+        "(status model_unavailable); embedder / index = keyword (BM25) search only",
+    )
+    notice: str = Field(default="", description="The applicant-facing note on a degraded answer (also in answer)")
 
 
 class SubmissionRequest(BaseModel):

@@ -112,3 +112,5 @@ class TurnResult(BaseModel):
     draft: dict | None = None  # form filling: the session's Application draft after this turn
     missing_fields: list[dict] = Field(default_factory=list)  # form filling: [{field, label, question}]
     decision: dict | None = None  # form filling: the approval engine's Decision once the form is complete
+    degraded: list[str] = Field(default_factory=list)  # parts the turn did without: chat, embedder, index
+    notice: str = ""  # what the applicant is told about a degraded answer (also appended to the answer)

@@ -306,7 +306,7 @@ class Extractor:
             rf"\s*(?P<refs>{refs})",
             rf"(?P<refs>{refs})\s*(?:来|就|也|还|同时|will|would|'ll)?\s*{verbs}\s*(?:公司的?|the\s+)?(?P<roles>{role_list})",
         ]
-        last = None
+        assigned: list[tuple[int, PersonRec]] = []  # (where an assignment ended, its last person)
         spans: list[tuple[int, int]] = []
         for pat in pats:
             for m in re.finditer(pat, t, re.I):
@@ -318,11 +318,16 @@ class Extractor:
                 spans.append((m.start(), m.end()))
                 people = [self._ref(draft, r.group(0)) for r in re.finditer(ref, m.group("refs"), re.I)]
                 self._assign(draft, ex, m.group("roles"), [x for x in people if x is not None])
-                last = people[-1] if people else last
+                named = [x for x in people if x is not None]
+                if named:
+                    assigned.append((m.end(), named[-1]))
         # 也当监事 / 同时兼任经理: the person of the previous assignment
-        for m in re.finditer(rf"(?:也|还|同时|并)(?:兼任|兼|当|做|担任|任)(?P<roles>{role_list})", t):
-            if last is not None and not any(a <= m.start() < b for a, b in spans):
-                self._assign(draft, ex, m.group("roles"), [last])
+        for m in re.finditer(
+            rf"(?:也|还|同时|并且?)\s*(?:兼任|兼|当|做|担任|任|是|为|作为|出任)\s*(?:公司的?)?(?P<roles>{role_list})", t
+        ):
+            before = [x for end, x in sorted(assigned, key=lambda a: a[0]) if end <= m.start()]  # the nearest one
+            if before and not any(a <= m.start() < b for a, b in spans):
+                self._assign(draft, ex, m.group("roles"), [before[-1]])
 
     def _assign(self, draft: FormDraft, ex: Extraction, roles: str, people: list[PersonRec]) -> None:
         for role, pat in _ROLE_WORDS:

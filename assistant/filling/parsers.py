@@ -273,13 +273,39 @@ def _trim_name(raw: str) -> str:
     return raw
 
 
+# one character that may sit glued to a name in jieba's tokens (叫梁 美玲): the name still starts after it
+_GLUE = set("叫是和跟与同给让由找请把被及或系为")
+
+
+def _inside_word(tokens: list[tuple[str, int, int]], start: int) -> bool:
+    """Whether ``start`` falls inside a word of the sentence (资金大概 → 金 is inside 资金): not a name's start."""
+    for word, s, e in tokens:
+        if s < start < e:
+            prefix = word[: start - s]
+            return not (len(prefix) == 1 and prefix in _GLUE)
+        if s >= start:
+            break
+    return False
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    from assistant.lexical import _jieba
+
+    return list(_jieba().tokenize(text))
+
+
 def chinese_names(text: str) -> list[Found]:
-    """Surname-led Chinese person names (2-3 characters, 4 with a compound surname)."""
+    """Surname-led Chinese person names (2-3 characters, 4 with a compound surname), starting at a word boundary."""
     out: list[Found] = []
+    tokens: list[tuple[str, int, int]] | None = None
     for m in _NAME.finditer(text):
         raw = m.group(0)
         if raw[0] in _NOT_SURNAME or (m.start() > 0 and re.match(rf"[\d{_CN_NUM}市省区县镇街路]", text[m.start() - 1])):
             continue
+        if m.start() > 0:
+            tokens = tokens if tokens is not None else _tokens(text)
+            if _inside_word(tokens, m.start()):
+                continue
         name = _trim_name(raw + text[m.end() : m.end() + 1])[: len(raw)]
         if len(name) < 2 or _NOT_NAME.match(name) or any(c in _AFTER for c in name[1:]):
             continue

@@ -75,29 +75,22 @@ class Filling:
         *,
         extraction: Extraction | None = None,
         before: set[str] | None = None,
+        save: bool = True,
     ) -> TurnOutcome:
-        """One filling turn; ``extraction`` is given when the model's confirmed proposals replace the parsers'."""
+        """One filling turn; ``extraction`` is given when the model's confirmed proposals replace the parsers'.
+        ``save=False``: the caller stores the draft (a chat turn stores it with its messages, in one transaction)."""
         before = before if before is not None else {p.key for p in draft.people}
         ex = extraction if extraction is not None else self.extract(text, draft, vault, lang)
         new_people = {p.key for p in draft.people} - before
         outcome = self.policy.turn(draft, ex, source, lang, new_people)
-        self.drafts.save(draft)
+        if save:
+            self.drafts.save(draft)
         return outcome
 
     def stamp(self, session_id: str, message_id: int) -> None:
         """Put the stored user message's id on the values this turn filled (the id exists only after the turn)."""
         draft = self.drafts.get(session_id)
-        if draft is None:
-            return
-        src = f"message:{message_id}"
-        touched = False
-        for fv in draft.fields.values():
-            if fv.source == PENDING_SOURCE:
-                fv.source, touched = src, True
-        for ch in draft.history:
-            if ch.source == PENDING_SOURCE:
-                ch.source, touched = src, True
-        if touched:
+        if draft is not None and stamp_draft(draft, message_id):
             self.drafts.save(draft)
 
     def reminder(self, draft: FormDraft, lang: str) -> str:
@@ -218,6 +211,19 @@ class Filling:
         return self.view(session_id, lang)
 
 
+def stamp_draft(draft: FormDraft, message_id: int) -> bool:
+    """Name the user message on the values this turn filled (in memory); True when any value was pending."""
+    src = f"message:{message_id}"
+    touched = False
+    for fv in draft.fields.values():
+        if fv.source == PENDING_SOURCE:
+            fv.source, touched = src, True
+    for ch in draft.history:
+        if ch.source == PENDING_SOURCE:
+            ch.source, touched = src, True
+    return touched
+
+
 def missing_json(missing: list[Missing], draft: FormDraft, lang: str) -> list[dict[str, str]]:
     return [{"field": m.key, "label": m.label(draft, lang), "question": m.question(draft, lang)} for m in missing]
 
@@ -319,8 +325,10 @@ class FillForm:
                 before = {p.key for p in draft.people}  # the model proposes, the parsers confirm (fill_llm=fallback)
                 proposed = self.filling.proposer(text, draft, ctx.pii, ctx.lang)
                 if not proposed.empty:
-                    outcome = self.filling.run(draft, text, ctx.pii, ctx.lang, extraction=proposed, before=before)
-                    ctx.form, ctx.route = outcome, "registration"
+                    outcome = self.filling.run(
+                        draft, text, ctx.pii, ctx.lang, extraction=proposed, before=before, save=False
+                    )
+                    ctx.form, ctx.draft, ctx.route = outcome, draft, "registration"
                     ctx.stop(Status.FORM_COMPLETE if outcome.complete else Status.FORM_FILLING, outcome.reply)
                     return
             if not answers and route.label != "registration":
@@ -329,8 +337,8 @@ class FillForm:
             if question and route.label == "policy" and not ex.why and len(ex.proposals) <= 1 and not draft.pending:
                 ctx.reminder = self.filling.reminder(draft, ctx.lang)
                 return
-        outcome = self.filling.run(draft, text, ctx.pii, ctx.lang)
-        ctx.form = outcome
+        outcome = self.filling.run(draft, text, ctx.pii, ctx.lang, save=False)  # the service stores it with the turn
+        ctx.form, ctx.draft = outcome, draft
         ctx.route = "registration"
         ctx.stop(Status.FORM_COMPLETE if outcome.complete else Status.FORM_FILLING, outcome.reply)
 

@@ -212,7 +212,8 @@ class Answer:
             ctx.on_token(basis.shown)
         try:
             conclusion = self._conclude(ctx, basis)
-        except UpstreamError:
+        except UpstreamError as exc:  # failed, timed out or busy (assistant/health.py GuardedChat): the basis alone
+            ctx.degraded["chat"] = type(exc).__name__
             ctx.stop(Status.MODEL_UNAVAILABLE, _join(basis.shown, link))
             return
         if conclusion is None:

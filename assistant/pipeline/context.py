@@ -31,7 +31,9 @@ class TurnContext:
     on_token: Callable[[str], None] | None = None
     pii: dict[str, str] = field(default_factory=dict, repr=False)  # placeholder → original; never logged or stored
     form: Any = None  # form filling: the policy's outcome of a filling turn (assistant/filling)
+    draft: Any = None  # form filling: the draft this turn changed, stored with the turn's messages (one transaction)
     reminder: str = ""  # form filling: what is still missing, appended to a policy answer given mid-form
+    degraded: dict[str, str] = field(default_factory=dict)  # part done without (chat, embedder, index) → error
 
     def stop(self, status: Status, answer: str = "") -> None:
         self.status = status

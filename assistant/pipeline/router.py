@@ -206,9 +206,13 @@ class IntentRouter:
     def _by_exemplars(self, text: str, domain: bool) -> Route | None:
         if self.embedder is None:
             return None
-        self.warm_up()
-        assert self._matrix is not None
-        sims = self._matrix @ self.embedder.embed_queries([text])[0]
+        try:
+            self.warm_up()
+            assert self._matrix is not None
+            sims = self._matrix @ self.embedder.embed_queries([text])[0]
+        except Exception as exc:  # the embedder is down: phrase rules and the default route only
+            log.warning("router: embedder failed (%s), exemplars skipped", type(exc).__name__)
+            return None
         k = self.config.knn.k
         scores: dict[str, float] = {}
         for label, rows in self._label_rows.items():

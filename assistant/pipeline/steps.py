@@ -109,6 +109,7 @@ class Retrieve:
         with ctx.timed("retrieve"):
             res = self.retriever.retrieve(ctx.question, self.top_k)
         ctx.passages, ctx.best_dense, ctx.best_lexical = res.passages, res.best_dense, res.best_lexical
+        ctx.degraded.update(res.degraded)  # embedder / index failed: BM25 alone (assistant/health.py)
 
 
 @dataclass
@@ -120,5 +121,7 @@ class RelevanceGate:
     min_lexical: float
 
     def __call__(self, ctx: TurnContext) -> None:
-        if not ctx.passages or ctx.best_dense < self.min_dense or ctx.best_lexical < self.min_lexical:
+        no_dense = "embedder" in ctx.degraded or "index" in ctx.degraded  # BM25 alone: only its floor applies
+        too_far = not no_dense and ctx.best_dense < self.min_dense
+        if not ctx.passages or too_far or ctx.best_lexical < self.min_lexical:
             ctx.stop(Status.NO_ANSWER, self.replies.get(Status.NO_ANSWER, ctx.lang))

@@ -129,6 +129,32 @@ def test_post_documents_contract(client: TestClient) -> None:
     assert {"value", "confidence", "box", "state"} <= body["fields"]["id_number"].keys()
 
 
+def test_an_upload_with_a_session_fills_that_draft(client: TestClient) -> None:
+    chat = client.post("/v1/chat", json={"message": "我想注册一家有限责任公司"}).json()
+    sid = chat["session_id"]
+    r = client.post(
+        "/v1/documents", files={"file": ("id.png", png(), "image/png")}, data={"session_id": sid, "lang": "zh"}
+    )
+    assert r.status_code == 200, r.text
+    applied = r.json()["applied"]
+    assert applied["session_id"] == sid and applied["reply"]
+    draft = client.get(f"/v1/sessions/{sid}/draft").json()
+    filled = {f["field"]: f for f in draft["fields"] if f["state"] == "filled"}
+    person = next(k.split(".")[1] for k, f in filled.items() if k.endswith(".name") and f["display"] == "张伟")
+    assert filled[f"people.{person}.id_number"]["display"].endswith("1231")  # read from the card, shown masked
+    roles = [m["role"] for m in client.get(f"/v1/sessions/{sid}/messages").json()]
+    assert roles[-2:] == ["user", "assistant"]  # the upload and the reply are part of the conversation
+
+
+def test_an_upload_for_an_unknown_session_is_404_and_touches_nothing(client: TestClient) -> None:
+    r = client.post("/v1/documents", files={"file": ("id.png", png(), "image/png")}, data={"session_id": "f" * 32})
+    assert r.status_code == 404 and r.json()["field"] == "session_id"
+    new = client.post("/v1/documents", files={"file": ("id.png", png(), "image/png")}, data={"session_id": "new"})
+    assert new.status_code == 200 and new.json()["applied"]["session_id"] != "f" * 32
+    plain = client.post("/v1/documents", files={"file": ("id.png", png(), "image/png")})
+    assert plain.json()["applied"] is None  # without a session the document is only read
+
+
 @pytest.mark.parametrize(
     ("payload", "status", "code"),
     [

@@ -147,3 +147,11 @@ def test_complete_form_runs_the_full_check(filling: Filling) -> None:
     assert out.complete and out.decision is not None and not out.missing
     assert c.draft.status == "complete" and "确认提交" in out.reply
     assert c.app()["investor"]["id_number"] == "440103196601263863"
+
+
+def test_a_role_with_the_subject_left_out_goes_to_the_same_person(filling: Filling) -> None:
+    c = Chat(filling)
+    c.say("我们三个人开一家软件开发的有限责任公司，张磊出资150万，李娜出资100万，赵强出资50万")
+    c.say("张磊做执行董事，也是法定代表人；李娜当监事")
+    app = c.app()
+    assert app["legal_rep"]["name"] == "张磊" and app["supervisor"]["name"] == "李娜"

@@ -72,6 +72,9 @@ def test_names_stop_at_verbs_and_skip_words() -> None:
     assert [f.value for f in p.chinese_names("我跟同学林浩两个人出钱")] == ["林浩"]
     assert [f.value for f in p.chinese_names("王芳出40万，监事由李娜担任")] == ["王芳", "李娜"]
     assert [f.value for f in p.chinese_names("我出60万他出40万")] == []
+    # a surname character inside a word is not a name's start (资金 → 金大概); a glued 叫 still is (叫梁 美玲)
+    assert [f.value for f in p.chinese_names("资金大概投入15万")] == []
+    assert [f.value for f in p.chinese_names("我系陈家豪，我老婆叫梁美玲")] == ["陈家豪", "梁美玲"]
     assert p.loose_name("区美华，铺") == "区美华"
 
 
