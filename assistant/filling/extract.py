@@ -522,7 +522,8 @@ class Extractor:
 
     # --- address ---------------------------------------------------------------------------------------
     def _place(self, t: str, draft: FormDraft, ex: Extraction, asked: set[str]) -> None:
-        field_key = "business_premises" if draft.get("entity_type") == "个体工商户" else "domicile"
+        et = next((x.value for x in ex.proposals if x.field == "entity_type"), None) or draft.get("entity_type")
+        field_key = "business_premises" if et == "个体工商户" else "domicile"  # 个体户吧，…地址… in one message
         is_asked = bool(asked & {"domicile", "business_premises"})
         place = p.address(t, self.data_dir, asked=is_asked, city_hint="")
         old = draft.get(field_key)

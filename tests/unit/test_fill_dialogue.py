@@ -155,3 +155,12 @@ def test_a_role_with_the_subject_left_out_goes_to_the_same_person(filling: Filli
     c.say("张磊做执行董事，也是法定代表人；李娜当监事")
     app = c.app()
     assert app["legal_rep"]["name"] == "张磊" and app["supervisor"]["name"] == "李娜"
+
+
+def test_an_address_in_the_message_that_names_a_个体户_is_its_premises(filling: Filling) -> None:
+    c = Chat(filling)
+    c.say("我想开个便利店")
+    c.say("个体工商户吧，叫“邻家便利店”，地址武汉市江汉区解放大道688号")
+    app = c.app()
+    assert app["entity_type"] == "个体工商户" and "解放大道688号" in app["business_premises"]
+    assert "domicile" not in app
