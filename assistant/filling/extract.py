@@ -18,6 +18,25 @@ ALIASES = (
     "cousin|uncle|aunt|同学|朋友|老婆|老公|爱人|太太|先生|丈夫|妻子|哥哥|弟弟|姐姐|妹妹|表哥|表弟|表姐|表妹|合伙人|同事|老乡|爸爸|妈妈|父亲|母亲|儿子|"
     "女儿|爸|妈|classmate|friend|wife|husband|partner|brother|sister|colleague"
 )
+_ASIDE = re.compile(
+    rf"(?P<who>我的?(?:{ALIASES})?|(?:{ALIASES}))\s*[（(]\s*(?P<name>[\u4e00-\u9fff]{{2,4}}?)"
+    r"\s*(?:[，,、；;:：]\s*(?P<rest>[^（）()]*?))?\s*[）)]"
+)
+
+
+def _unfold_asides(t: str) -> str:
+    """我（吴刚，身份证…）出资70万 → 我叫吴刚，吴刚身份证…，吴刚出资70万: a name in brackets after 我 / an alias."""
+
+    def unfold(m: re.Match[str]) -> str:
+        name = p.loose_name(m.group("name"))
+        if name is None or name != m.group("name") or not re.match(rf"(?:{p.SURNAMES})", name):  # 我（本人）stays
+            return m.group(0)
+        rest = (m.group("rest") or "").strip()
+        return f"{m.group('who')}叫{name}，" + (f"{name}{rest}，" if rest else "") + name
+
+    return _ASIDE.sub(unfold, t)
+
+
 _ROLE_WORDS = [
     ("legal_rep", r"法定代表人|法人代表|法人|legal rep(?:resentative)?"),
     ("director", r"执行董事|董事|executive director|director"),
@@ -130,7 +149,7 @@ class Extractor:
         self.knowledge_dir = knowledge_dir
 
     def __call__(self, text: str, draft: FormDraft, vault: dict[str, str], lang: str = "zh") -> Extraction:
-        t = normalise(text)
+        t = _unfold_asides(normalise(text))
         ex = Extraction(correction=bool(_CORRECTION.search(t)))
         asked = set(draft.asked)
         ex.yes = bool(_YES.match(t)) and not ex.correction

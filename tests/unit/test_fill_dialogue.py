@@ -164,3 +164,11 @@ def test_an_address_in_the_message_that_names_a_个体户_is_its_premises(fillin
     app = c.app()
     assert app["entity_type"] == "个体工商户" and "解放大道688号" in app["business_premises"]
     assert "domicile" not in app
+
+
+def test_names_and_ids_in_brackets_after_me_and_an_alias(filling: Filling) -> None:
+    c = Chat(filling)
+    c.say("有限公司，名字叫杭州青松农业科技有限公司")
+    c.say("股东两个：我（吴刚，身份证330106199501154739）出资70万，我老婆（何丽，身份证320102199303041840）出资30万")
+    holders = {s["name"]: (s["contribution_wan"], s["id_number"]) for s in c.app()["shareholders"]}
+    assert holders == {"吴刚": (70, "330106199501154739"), "何丽": (30, "320102199303041840")}
